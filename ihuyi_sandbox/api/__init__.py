@@ -1,0 +1,1 @@
+"""HTTP surfaces (moto's *responses* layer): parse the request, call the backend, render."""

@@ -1,0 +1,48 @@
+"""``/webservice/voice.php``: the provider API, byte for byte (CONTRACT.md §1–§4)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from ..params import FORM_URLENCODED, MULTIPART, decode_text, media_type, merge, parse_urlencoded
+from ..wire import JSON_CONTENT_TYPE, METHODS, XML_CONTENT_TYPE, Answer, render_json, render_xml
+
+bp = Blueprint("provider", __name__)
+
+
+@bp.route("/webservice/voice.php", methods=["GET", "POST"])
+def voice() -> Response:
+    query = parse_urlencoded(request.environ.get("QUERY_STRING", "").encode("latin-1"))
+    body = _body_params()
+    method = query.get("method") or body.get("method", "")
+    if method not in METHODS:
+        shown = f"unknown method {method!r}" if method else "missing method"
+        return Response(f"{shown}: voice.php answers method=Submit or method=GetNum "
+                        "(in the query string, case-sensitive)\n",
+                        status=400, content_type="text/plain; charset=utf-8")
+    params = merge(query, body)
+    backend = current_app.extensions["ihuyi_sandbox"]
+    answer = backend.handle(method, params, request.remote_addr or "")
+    return render(answer, params.get("format", ""))
+
+
+def render(answer: Answer, format: str) -> Response:
+    """The answer in the requested format: JSON for ``format=json``, XML for anything else."""
+    settings = current_app.extensions["ihuyi_sandbox"].settings
+    if format.strip().lower() == "json":
+        return Response(render_json(answer, settings.num_as_string), content_type=JSON_CONTENT_TYPE)
+    return Response(render_xml(answer, settings.namespace), content_type=XML_CONTENT_TYPE)
+
+
+def _body_params() -> dict[str, str]:
+    """The form body as PHP reads it: urlencoded (or no Content-Type at all) and multipart are
+    parsed; any other Content-Type leaves the body unread, as PHP leaves ``$_POST`` empty."""
+    if request.method != "POST":
+        return {}
+    kind, charset = media_type(request.content_type)
+    if kind in (FORM_URLENCODED, ""):
+        return parse_urlencoded(request.get_data(cache=False), charset)
+    if kind == MULTIPART:
+        return {key: decode_text(value.encode("utf-8", "surrogateescape")) for key, value in request.form.items()}
+    request.get_data(cache=False)  # read (and size-check) the body all the same
+    return {}

@@ -1,0 +1,59 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from .api import provider, sandbox
+from .backend import VoiceBackend
+from .config import Config
+from .storage import SQLiteStorage, Storage
+
+EXTENSION = "ihuyi_sandbox"
+
+
+def open_storage(config: Config) -> Storage:
+    """Open the configured store, seeding it the first time only: a restart keeps the state."""
+    if config.db != ":memory:":
+        Path(config.db).parent.mkdir(parents=True, exist_ok=True)
+    storage = SQLiteStorage(config.db)
+    if storage.loaded_label() is None:
+        storage.load(config.seed, label=config.seed_label)
+    return storage
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = VoiceBackend(open_storage(config), config.settings)
+    app.register_blueprint(provider.bp)
+    app.register_blueprint(sandbox.bp)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def backend_of(app: Flask) -> VoiceBackend:
+    return app.extensions[EXTENSION]
+
+
+def _http_error(error: HTTPException) -> Response:
+    """Errors outside the ihuyi codes: a plain sentence, JSON under ``/_sandbox/``, never a page
+    of HTML or a traceback."""
+    message = {
+        404: f"no such path {request.path!r}: the provider API is /webservice/voice.php, the sandbox's is /_sandbox/",
+        405: f"{request.method} is not accepted here: use GET or POST",
+        413: f"request body larger than the {request.max_content_length} bytes accepted",
+    }.get(error.code or 500, error.description or error.name)
+    if request.path.startswith("/_sandbox/"):
+        from flask import jsonify
+
+        response = jsonify(error=message, status=error.code)
+    else:
+        response = Response(message + "\n", content_type="text/plain; charset=utf-8")
+    response.status_code = error.code or 500
+    return response

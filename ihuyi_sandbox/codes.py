@@ -1,0 +1,77 @@
+"""The one table of ihuyi codes and messages (CONTRACT.md §3).
+
+Server and client both read it: a message is written here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Code(IntEnum):
+    FAILED = 0
+    OK = 2
+    IP_REFUSED = 400
+    ACCOUNT_EMPTY = 401
+    PASSWORD_EMPTY = 402
+    MOBILE_EMPTY = 403
+    MOBILE_BLACKLISTED = 4030
+    CONTENT_EMPTY = 404
+    BAD_CREDENTIALS = 405
+    ACCOUNT_FROZEN = 4050
+    BALANCE_EXHAUSTED = 4051
+    IP_NOT_REGISTERED = 4052
+    DYNAMIC_PASSWORD_EXPIRED = 40501
+    DYNAMIC_PASSWORD_MISMATCH = 40502
+    MOBILE_INVALID = 406
+    CONTENT_SENSITIVE = 407
+    CONTENT_INVALID = 4070
+    ACCOUNT_AUTO_FROZEN = 408
+
+
+# Messages exactly as the provider's page prints them, punctuation included.
+MESSAGES: dict[Code, str] = {
+    Code.FAILED: "提交失败",
+    Code.OK: "提交成功",
+    Code.IP_REFUSED: "非法ip访问",
+    Code.ACCOUNT_EMPTY: "帐号不能为空",
+    Code.PASSWORD_EMPTY: "密码不能为空",
+    Code.MOBILE_EMPTY: "手机号码不能为空",
+    Code.MOBILE_BLACKLISTED: "手机号码已被列入黑名单",
+    Code.CONTENT_EMPTY: "语音内容不能为空",
+    Code.BAD_CREDENTIALS: "用户名或密码不正确",
+    Code.ACCOUNT_FROZEN: "账号被冻结",
+    Code.BALANCE_EXHAUSTED: "剩余条数不足",
+    Code.IP_NOT_REGISTERED: "访问ip与备案ip不符",
+    Code.DYNAMIC_PASSWORD_EXPIRED: "动态密码已过期",
+    Code.DYNAMIC_PASSWORD_MISMATCH: "动态密码校验失败",
+    Code.MOBILE_INVALID: "手机格式不正确",
+    Code.CONTENT_SENSITIVE: "短信内容含有敏感字符",
+    Code.CONTENT_INVALID: "语音验证码内容必须为4-6位数字",
+    Code.ACCOUNT_AUTO_FROZEN: "您的帐户疑被恶意利用,已被自动冻结,如有疑问请与客服联系。",
+}
+
+# GetNum shares the table but says 查询成功 on success.
+GETNUM_OK_MESSAGE = "查询成功"
+
+SUBMIT_CODES: frozenset[Code] = frozenset(Code)
+GETNUM_CODES: frozenset[Code] = frozenset(
+    {
+        Code.OK,
+        Code.IP_REFUSED,
+        Code.ACCOUNT_EMPTY,
+        Code.PASSWORD_EMPTY,
+        Code.BAD_CREDENTIALS,
+        Code.ACCOUNT_FROZEN,
+        Code.DYNAMIC_PASSWORD_EXPIRED,
+        Code.DYNAMIC_PASSWORD_MISMATCH,
+    }
+)
+
+
+def message_for(code: int, method: str = "Submit") -> str:
+    """The provider's message for ``code`` answered to ``method`` (``Submit`` or ``GetNum``)."""
+    code = Code(code)
+    if code is Code.OK and method == "GetNum":
+        return GETNUM_OK_MESSAGE
+    return MESSAGES[code]

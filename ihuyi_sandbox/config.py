@@ -1,0 +1,29 @@
+"""Configuration passed to :func:`ihuyi_sandbox.app.create_app`: no global state."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Seed, Settings
+
+
+def default_db_path() -> str:
+    """``$IHUYI_SANDBOX_DB``, else ``$XDG_DATA_HOME/ihuyi-sandbox/sandbox.db``."""
+    if os.environ.get("IHUYI_SANDBOX_DB"):
+        return os.environ["IHUYI_SANDBOX_DB"]
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return str(data_home / "ihuyi-sandbox" / "sandbox.db")
+
+
+@dataclass(frozen=True)
+class Config:
+    #: SQLite file holding the state; ``:memory:`` for a throw-away in-process store
+    db: str = field(default_factory=default_db_path)
+    settings: Settings = field(default_factory=Settings)
+    #: the state a new database starts from, and that a reset returns to
+    seed: Seed = field(default_factory=Seed)
+    seed_label: str = "default"
+    #: bodies larger than this are refused with HTTP 413
+    max_body: int = 64 * 1024

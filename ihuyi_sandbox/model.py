@@ -1,0 +1,89 @@
+"""Plain data shared by the rules, the storage and the surfaces: no HTTP, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .wire import DEFAULT_NAMESPACE
+
+DEMO_APIID = "V00000001"
+DEMO_APIKEY = "0123456789abcdef0123456789abcdef"
+DEMO_BALANCE = 1000
+
+
+@dataclass(frozen=True)
+class Account:
+    apiid: str
+    apikey: str
+    balance: int = 0
+    frozen: bool = False
+    #: frozen automatically for abuse (code 408), as opposed to frozen by the operator (4050)
+    auto_frozen: bool = False
+    #: the IPs the account registered ("备案ip"); empty means any IP may call
+    registered_ips: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the provider API answers; each one is a difference CONTRACT.md keeps configurable."""
+
+    #: XML namespace of the answers' root; "" for none (CONTRACT.md §4)
+    namespace: str = DEFAULT_NAMESPACE
+    #: seconds a dynamic password's ``time`` may stray from the server's clock (§5)
+    password_skew: int = 300
+    #: ``num`` of a JSON GetNum answer as a string (the doc's type) or as a number
+    num_as_string: bool = True
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The state a sandbox starts from, and returns to on reset."""
+
+    accounts: tuple[Account, ...] = (Account(DEMO_APIID, DEMO_APIKEY, DEMO_BALANCE),)
+    blacklist: frozenset[str] = frozenset()
+    refused_ips: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know of the state to answer one request."""
+
+    account: Account | None
+    ip_refused: bool = False
+    mobile_blacklisted: bool = False
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One answered request. ``params`` never holds a password in clear."""
+
+    time: float
+    client_ip: str
+    method: str
+    params: dict[str, str] = field(default_factory=dict)
+    code: int = 0
+    voiceid: str = "0"
+
+    @property
+    def account(self) -> str:
+        return self.params.get("account", "")
+
+    @property
+    def mobile(self) -> str:
+        return self.params.get("mobile", "")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A call the sandbox "placed": the code it read out to a mobile."""
+
+    voiceid: str
+    account: str
+    mobile: str
+    content: str
+    time: float
+
+
+def masked(params: dict[str, str]) -> dict[str, str]:
+    """``params`` with the password replaced, so that no journal ever holds a key."""
+    return {k: ("***" if k == "password" and v else v) for k, v in params.items()}

@@ -1,0 +1,6 @@
+"""Where the sandbox's state lives: see :class:`Storage`."""
+
+from .base import Storage
+from .sqlite import SQLiteStorage
+
+__all__ = ["Storage", "SQLiteStorage"]

@@ -1,0 +1,43 @@
+"""The one narrow interface between the rules and where state lives.
+
+The SQLite backend implements it for one machine; a backend for several machines (a networked
+database) implements the same methods and nothing above it changes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..model import Account, Delivery, Facts, JournalEntry, Seed
+
+
+class Storage(Protocol):
+    def load(self, seed: Seed, *, label: str = "") -> None:
+        """Replace accounts, blacklist and refused IPs by ``seed``; clear deliveries, journal
+        and counters. Voice ids already issued are never issued again."""
+
+    def loaded_label(self) -> str | None:
+        """The label of the last seed loaded, or ``None`` if the store has never been seeded."""
+
+    def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
+        """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
+
+    def deliver(self, entry: JournalEntry, content: str) -> str | None:
+        """Atomically take one unit from the account, record the delivery and journal ``entry``
+        with the new voice id. ``None`` (and nothing taken) when the balance is already 0."""
+
+    def record(self, entry: JournalEntry) -> None:
+        """Journal a request that took nothing."""
+
+    def account(self, apiid: str) -> Account | None: ...
+
+    def deliveries(self, *, mobile: str | None = None, limit: int = 100) -> list[Delivery]:
+        """Deliveries, newest first."""
+
+    def journal(self, *, limit: int = 100) -> list[JournalEntry]:
+        """Answered requests, newest first."""
+
+    def bump(self, key: str, by: int = 1) -> int:
+        """Add ``by`` to the named counter and return its new value (shared by all workers)."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,186 @@
+"""State in one SQLite file (stdlib ``sqlite3``, WAL), shared by every worker process.
+
+Each process and thread opens its own connection (a connection must never cross a ``fork``).
+Every write is one short ``BEGIN IMMEDIATE`` transaction, so SQLite's write lock serialises
+balance takes across processes: K concurrent Submits against a balance of B give min(K, B)
+successes. ``synchronous=NORMAL`` in WAL mode keeps every committed transaction through a crash
+of the server's processes (only a power loss can roll back the last few).
+
+``:memory:`` gives a private in-process database for tests: one connection behind a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..model import Account, Delivery, Facts, JournalEntry, Seed
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS accounts (
+    apiid TEXT PRIMARY KEY, apikey TEXT NOT NULL, balance INTEGER NOT NULL,
+    frozen INTEGER NOT NULL DEFAULT 0, auto_frozen INTEGER NOT NULL DEFAULT 0,
+    registered_ips TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS blacklist (mobile TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refused_ips (ip TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY, voiceid TEXT NOT NULL UNIQUE, account TEXT NOT NULL,
+    mobile TEXT NOT NULL, content TEXT NOT NULL, time REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_mobile ON deliveries (mobile, id);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY, time REAL NOT NULL, client_ip TEXT NOT NULL, method TEXT NOT NULL,
+    account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL, code INTEGER NOT NULL,
+    voiceid TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('voice_seq', 0);
+"""
+
+_FACTS = """
+SELECT (SELECT count(*) FROM refused_ips WHERE ip = ?1),
+       (SELECT count(*) FROM blacklist WHERE mobile = ?2),
+       a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips
+FROM (SELECT 1) LEFT JOIN accounts a ON a.apiid = ?3
+"""
+_JOURNAL_INSERT = """
+INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+class SQLiteStorage:
+    """The embedded default :class:`~ihuyi_sandbox.storage.Storage`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._memory = path == ":memory:"
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._shared: sqlite3.Connection | None = None
+        with self._connection() as db:
+            if not self._memory:
+                db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    # -- connections -----------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=not self._memory,
+                             timeout=30.0)
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        return db
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._memory:
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self._open()
+                yield self._shared
+            return
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.db, local.pid = self._open(), os.getpid()
+        yield local.db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._memory:
+            return
+        db = getattr(self._local, "db", None)
+        if db is not None and self._local.pid == os.getpid():
+            db.close()
+        self._local = threading.local()
+
+    # -- state -------------------------------------------------------------------------------
+    def load(self, seed: Seed, *, label: str = "") -> None:
+        with self._transaction() as db:
+            for table in ("accounts", "blacklist", "refused_ips", "deliveries", "journal", "counters"):
+                db.execute(f"DELETE FROM {table}")
+            db.executemany(
+                "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
+                [(a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen),
+                  json.dumps(list(a.registered_ips))) for a in seed.accounts])
+            db.executemany("INSERT INTO blacklist VALUES (?)", [(m,) for m in sorted(seed.blacklist)])
+            db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('seed_label', ?)", (label,))
+
+    def loaded_label(self) -> str | None:
+        with self._connection() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'seed_label'").fetchone()
+        return None if row is None else row[0]
+
+    def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
+        with self._connection() as db:
+            row = db.execute(_FACTS, (client_ip, mobile, apiid)).fetchone()
+        return Facts(account=_account(row[2:]), ip_refused=bool(row[0]), mobile_blacklisted=bool(row[1]))
+
+    def account(self, apiid: str) -> Account | None:
+        with self._connection() as db:
+            row = db.execute("SELECT * FROM accounts WHERE apiid = ?", (apiid,)).fetchone()
+        return None if row is None else _account(row)
+
+    def deliver(self, entry: JournalEntry, content: str) -> str | None:
+        with self._transaction() as db:
+            taken = db.execute("UPDATE accounts SET balance = balance - 1 WHERE apiid = ? AND balance > 0",
+                               (entry.account,)).rowcount
+            if not taken:
+                return None
+            (seq,) = db.execute("UPDATE meta SET value = value + 1 WHERE key = 'voice_seq' "
+                                "RETURNING value").fetchone()
+            voiceid = f"{int(entry.time):010d}{seq:010d}"
+            db.execute("INSERT INTO deliveries (voiceid, account, mobile, content, time) VALUES (?, ?, ?, ?, ?)",
+                       (voiceid, entry.account, entry.mobile, content, entry.time))
+            db.execute(_JOURNAL_INSERT, _journal_row(entry, voiceid))
+        return voiceid
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._connection() as db:
+            db.execute(_JOURNAL_INSERT, _journal_row(entry, entry.voiceid))
+
+    def deliveries(self, *, mobile: str | None = None, limit: int = 100) -> list[Delivery]:
+        sql = "SELECT voiceid, account, mobile, content, time FROM deliveries"
+        args: tuple = ()
+        if mobile is not None:
+            sql, args = sql + " WHERE mobile = ?", (mobile,)
+        with self._connection() as db:
+            rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [Delivery(*row) for row in rows]
+
+    def journal(self, *, limit: int = 100) -> list[JournalEntry]:
+        with self._connection() as db:
+            rows = db.execute("SELECT time, client_ip, method, params, code, voiceid FROM journal "
+                              "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [JournalEntry(t, ip, m, json.loads(p), c, v) for t, ip, m, p, c, v in rows]
+
+    def bump(self, key: str, by: int = 1) -> int:
+        with self._connection() as db:
+            (value,) = db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                                  "SET value = value + excluded.value RETURNING value", (key, by)).fetchone()
+        return value
+
+
+def _account(row: tuple) -> Account | None:
+    apiid, apikey, balance, frozen, auto_frozen, ips = row
+    if apiid is None:
+        return None
+    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)))
+
+
+def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
+    return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
+            json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid)

@@ -1,0 +1,64 @@
+"""``ihuyi-sandbox serve`` as a real process: banner, health, restart, signals, raw bytes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+
+from helpers import DEMO, serve_process, stop
+
+from ihuyi_sandbox.wire import parse_xml
+
+OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
+
+
+def test_banner_names_the_url_and_the_demo_account_and_health_answers(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        assert sandbox.url.startswith("http://127.0.0.1:")
+        assert "APIID V00000001" in sandbox.banner and "APIKEY 0123456789abcdef0123456789abcdef" in sandbox.banner
+        health = json.loads(sandbox.get("/_sandbox/health"))
+        assert health["status"] == "ok" and health["db"] == str(tmp_path / "s.db")
+
+
+def test_restart_keeps_balances_deliveries_journal_and_never_reuses_a_voice_id(tmp_path):
+    db = str(tmp_path / "s.db")
+    ids = set()
+    with serve_process("--db", db) as sandbox:
+        for _ in range(3):
+            ids.add(parse_xml(sandbox.call("Submit", OK)[2]).value)
+    with serve_process("--db", db) as sandbox:
+        assert parse_xml(sandbox.call("GetNum", DEMO)[2]).value == "997"
+        for _ in range(3):
+            ids.add(parse_xml(sandbox.call("Submit", OK)[2]).value)
+        assert parse_xml(sandbox.call("GetNum", DEMO)[2]).value == "994"
+    assert len(ids) == 6 and "0" not in ids
+
+
+def test_sigterm_stops_cleanly(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+        sandbox.call("GetNum", DEMO)
+        assert stop(sandbox.process, signal.SIGTERM) == 0
+
+
+def test_raw_utf8_body_through_the_real_server(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        host, port = sandbox.url.removeprefix("http://").split(":")
+        body = "account=用户名&password=密码&mobile=13612345678&content=1125".encode()
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: api.voice.ihuyi.com\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+        head, _, answer = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and parse_xml(answer).code == 405
+
+
+def test_memory_db_with_several_workers_is_refused_with_a_reason():
+    result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--db", ":memory:",
+                             "--workers", "2"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "--workers 1" in result.stderr
