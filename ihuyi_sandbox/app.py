@@ -15,14 +15,10 @@ from .storage import SQLiteStorage, Storage
 EXTENSION = "ihuyi_sandbox"
 
 
-def open_storage(config: Config) -> Storage:
-    """Open the configured store, seeding it the first time only: a restart keeps the state."""
-    if config.db != ":memory:":
-        Path(config.db).parent.mkdir(parents=True, exist_ok=True)
-    storage = SQLiteStorage(config.db)
-    if storage.loaded_label() is None:
-        storage.load(config.seed, label=config.seed_label)
-    return storage
+def open_storage(db: str) -> Storage:
+    if db != ":memory:":
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteStorage(db)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -30,7 +26,9 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions[EXTENSION] = VoiceBackend(open_storage(config), config.settings)
+    backend = VoiceBackend(open_storage(config.db), config.scenario)
+    backend.start(keep_state=config.keep_state)
+    app.extensions[EXTENSION] = backend
     app.register_blueprint(provider.bp)
     app.register_blueprint(sandbox.bp)
     app.register_error_handler(HTTPException, _http_error)

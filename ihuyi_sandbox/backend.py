@@ -2,36 +2,166 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from .codes import Code
+from .engine import Call, choose, state_names
 from .model import JournalEntry, Settings, masked
 from .rules import decide
+from .scenario import BODY_FAULTS, Scenario, ScenarioError, parse
 from .storage import Storage
 from .wire import Answer, Method
 
+log = logging.getLogger("ihuyi_sandbox")
+
+#: how often (seconds) a worker looks whether the active scenario file was edited
+WATCH_INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to send back: the answer, and the scenario's fault and latency to apply to it."""
+
+    answer: Answer
+    fault: str | None = None
+    latency_seconds: float = 0.0
+    hang_seconds: float = 0.0
+
 
 class VoiceBackend:
-    """Answers provider requests against a :class:`Storage`, journaling every one."""
+    """Answers provider requests against a :class:`Storage` under the active :class:`Scenario`,
+    journaling every one."""
 
-    def __init__(self, storage: Storage, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, storage: Storage, scenario: Scenario, clock: Callable[[], float] = time.time) -> None:
         self.storage = storage
-        self.settings = settings
         self.clock = clock
+        self._use(scenario, version=-1)
+        self._watched: tuple[float, float] = (0.0, self._mtime())
 
-    def handle(self, method: Method, params: Mapping[str, str], client_ip: str) -> Answer:
+    # -- the active scenario ----------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self.scenario.settings
+
+    def start(self, *, keep_state: bool) -> None:
+        """Make this backend's scenario the store's active one; keep the state only if asked and
+        the store was already running the same scenario (a restart)."""
+        active = self.storage.active_scenario()
+        same = active is not None and active[1] == self.scenario.source
+        reset_to = None if keep_state and same else self.scenario.seed
+        self._version = self.storage.activate(self.scenario.text, self.scenario.source, reset_to=reset_to)
+
+    def switch(self, scenario: Scenario) -> None:
+        """Make ``scenario`` active for every worker and reset the state to its start."""
+        version = self.storage.activate(scenario.text, scenario.source, reset_to=scenario.seed)
+        self._use(scenario, version)
+
+    def reset(self) -> None:
+        """Back to the active scenario's start: its state, no deliveries, no journal, no counters."""
+        self.switch(self.scenario)
+
+    def _use(self, scenario: Scenario, version: int) -> None:
+        self.scenario = scenario
+        self._states = state_names(scenario.rules)
+        self._version = version
+
+    def _refresh(self, version: int) -> None:
+        """Another worker switched scenario: read the one now active."""
+        active = self.storage.active_scenario()
+        if active is None:
+            return
+        version, source, text = active
+        try:
+            scenario = parse(text, source) if text else self.scenario
+        except ScenarioError:
+            scenario = self.scenario
+        self._use(scenario, version)
+        self._watched = (self._watched[0], self._mtime())
+
+    def _mtime(self) -> float:
+        try:
+            return os.stat(self.scenario.source).st_mtime
+        except OSError:
+            return 0.0
+
+    def _watch(self, now: float) -> None:
+        """Reload the rules when the active scenario's file was edited; a file that fails the
+        check keeps the old rules, and the log says why."""
+        checked, seen = self._watched
+        if now - checked < WATCH_INTERVAL or self.scenario.source.startswith("<"):
+            return
+        mtime = self._mtime()
+        self._watched = (now, mtime)
+        if mtime == seen:
+            return
+        try:
+            with open(self.scenario.source, encoding="utf-8") as file:
+                text = file.read()
+            scenario = parse(text, self.scenario.source)
+        except (OSError, UnicodeDecodeError, ScenarioError) as exc:
+            log.warning("scenario %s changed but keeps its old rules:\n%s", self.scenario.source, exc)
+            return
+        if text != self.scenario.text:
+            self._use(scenario, self.storage.activate(text, scenario.source, reset_to=None))
+            log.warning("scenario %s reloaded: %d rules", scenario.source, len(scenario.rules))
+
+    # -- requests ---------------------------------------------------------------------------------
+    def handle(self, method: Method, params: Mapping[str, str], client_ip: str) -> Outcome:
         """Decide, apply and journal one request; the answer is only returned once it is durable."""
         now = self.clock()
-        facts = self.storage.facts(params.get("account", ""), params.get("mobile", ""), client_ip)
-        code = decide(method, params, facts, client_ip=client_ip, now=now, skew=self.settings.password_skew)
-        entry = JournalEntry(now, client_ip, method, masked(dict(params)), int(code))
+        self._watch(now)
+        account, mobile = params.get("account", ""), params.get("mobile", "")
+        facts = self.storage.facts(account, mobile, client_ip)
+        if facts.scenario_version != self._version:
+            self._refresh(facts.scenario_version)
+        entry = JournalEntry(now, client_ip, method, masked(dict(params)))
+        fired = None
+        if self.scenario.rules:
+            call = Call(method, account, mobile, params.get("content", ""),
+                        "json" if params.get("format", "").strip().lower() == "json" else "xml", client_ip)
+            fired = choose(self.scenario.rules, call, self.storage, states=self._states, now=now,
+                           seed=self.settings.random_seed)
+        if fired is None:
+            return Outcome(self._answer(method, params, facts, entry, now))
+        rule = fired.rule
+        delay = fired.latency_seconds
+        if rule.fault is not None and rule.fault not in BODY_FAULTS:
+            # the request never reaches the service: nothing changes, nothing is answered by it
+            self.storage.record(_with(entry, code=None, fault=rule.fault))
+            hang = rule.hang_seconds if rule.fault == "hang" else 0.0
+            return Outcome(Answer.of(method, Code.FAILED), rule.fault, delay, hang)
+        if fired.code is not None and fired.code != Code.OK:
+            if rule.freeze and account:
+                self.storage.update_account(account, auto_frozen=True)
+            self.storage.record(_with(entry, code=fired.code, fault=rule.fault))
+            return Outcome(Answer.of(method, fired.code), rule.fault, delay)
+        entry = _with(entry, fault=rule.fault)
+        forced_ok = fired.code == Code.OK and method == "Submit"
+        return Outcome(self._answer(method, params, facts, entry, now, forced_ok=forced_ok), rule.fault, delay)
+
+    def _answer(self, method: Method, params: Mapping[str, str], facts, entry: JournalEntry, now: float, *,
+                forced_ok: bool = False) -> Answer:
+        """The contract's checks (or a forced success), applied and journaled."""
+        if forced_ok:
+            code = Code.BAD_CREDENTIALS if facts.account is None else Code.OK
+        else:
+            code = decide(method, params, facts, client_ip=entry.client_ip, now=now,
+                          skew=self.settings.password_skew)
         if code is Code.OK and method == "Submit":
-            voiceid = self.storage.deliver(entry, params["content"])
+            voiceid = self.storage.deliver(_with(entry, code=int(code)), params.get("content", ""))
             if voiceid is not None:
                 return Answer.of(method, code, voiceid)
             code = Code.BALANCE_EXHAUSTED
-            entry = JournalEntry(now, client_ip, method, entry.params, int(code))
-        self.storage.record(entry)
+        self.storage.record(_with(entry, code=int(code)))
         balance = facts.account.balance if facts.account is not None else 0
         return Answer.of(method, code, str(balance))
+
+
+def _with(entry: JournalEntry, **changes: object) -> JournalEntry:
+    from dataclasses import replace
+
+    return replace(entry, **changes)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .config import Config, default_db_path
+from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,8 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
     serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
     serve.add_argument("--threads", type=_positive, default=4, help="threads per worker (default: %(default)s)")
+    serve.add_argument("--scenario", default="default",
+                       help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
+    serve.add_argument("--fresh", action="store_true",
+                       help="start from the scenario's state even if the database holds a previous run's")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
+
+    scenarios = commands.add_parser("scenarios", help="list or check scenario files")
+    scenario_commands = scenarios.add_subparsers(title="scenario commands", required=True, metavar="COMMAND")
+    listing = scenario_commands.add_parser("list", help="the shipped scenarios, with their descriptions")
+    listing.set_defaults(run=_scenarios_list)
+    check = scenario_commands.add_parser("check", help="validate scenario files; exit 1 listing every error")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(run=_scenarios_check)
     return parser
 
 
@@ -44,20 +57,26 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import backend_of, create_app
     from .server import serve
 
-    config = Config(db=args.db or default_db_path())
-    if config.db == ":memory:" and args.workers > 1:
+    db = args.db or default_db_path()
+    if db == ":memory:" and args.workers > 1:
         print("ihuyi-sandbox: --db :memory: cannot be shared by several workers; use --workers 1 or a file",
               file=sys.stderr)
         return 2
-    app = create_app(config)
+    try:
+        scenario = load_file(args.scenario)
+    except ScenarioError as error:
+        print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
+        return 2
+    app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh))
     storage = backend_of(app).storage
-    accounts = config.seed.accounts
+    accounts = scenario.seed.accounts
 
     def banner(url: str) -> str:
         lines = [f"ihuyi-sandbox {__version__} listening on {url}",
                  f"  provider API  {url}/webservice/voice.php?method=Submit",
                  f"  health        {url}/_sandbox/health",
-                 f"  database      {storage.path}"]
+                 f"  database      {storage.path}",
+                 f"  scenario      {scenario.name}: {scenario.description}"]
         lines += [f"  account       APIID {a.apiid}  APIKEY {a.apikey}  (seed balance {a.balance})" for a in accounts]
         return "\n".join(lines)
 
@@ -65,6 +84,30 @@ def _serve(args: argparse.Namespace) -> int:
     serve(app, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
           banner=banner, access_log=args.access_log)
     return 0
+
+
+def _scenarios_list(args: argparse.Namespace) -> int:
+    for name in scenario_names():
+        try:
+            description = load_file(name).description
+        except ScenarioError as error:
+            description = f"(does not load: {error.problems[0]})"
+        print(f"{name:24} {description}")
+    print(f"\n{len(scenario_names())} scenarios in {shipped_dir()}")
+    return 0
+
+
+def _scenarios_check(args: argparse.Namespace) -> int:
+    failed = 0
+    for file in args.files:
+        try:
+            scenario = load_file(file)
+        except ScenarioError as error:
+            failed += 1
+            print(error, file=sys.stderr)
+        else:
+            print(f"{file}: ok ({scenario.name}, {len(scenario.rules)} rules, {len(scenario.seed.accounts)} accounts)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

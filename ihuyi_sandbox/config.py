@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Seed, Settings
+from .scenario import Scenario, load_file
 
 
 def default_db_path() -> str:
@@ -21,9 +21,9 @@ def default_db_path() -> str:
 class Config:
     #: SQLite file holding the state; ``:memory:`` for a throw-away in-process store
     db: str = field(default_factory=default_db_path)
-    settings: Settings = field(default_factory=Settings)
-    #: the state a new database starts from, and that a reset returns to
-    seed: Seed = field(default_factory=Seed)
-    seed_label: str = "default"
+    #: the active scenario: starting state, settings and rules (``scenarios/default.toml``)
+    scenario: Scenario = field(default_factory=lambda: load_file("default"))
+    #: keep the state a database already holds for the same scenario (a restart)
+    keep_state: bool = True
     #: bodies larger than this are refused with HTTP 413
     max_body: int = 64 * 1024

@@ -33,6 +33,8 @@ class Settings:
     password_skew: int = 300
     #: ``num`` of a JSON GetNum answer as a string (the doc's type) or as a number
     num_as_string: bool = True
+    #: seed of the draws for ``probability`` rules and latency ranges, so a run can be replayed
+    random_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Facts:
     account: Account | None
     ip_refused: bool = False
     mobile_blacklisted: bool = False
+    #: bumped whenever the active scenario changes, so every worker notices
+    scenario_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,11 @@ class JournalEntry:
     client_ip: str
     method: str
     params: dict[str, str] = field(default_factory=dict)
-    code: int = 0
+    #: the code answered; ``None`` when a fault left the request unanswered
+    code: int | None = 0
     voiceid: str = "0"
+    #: the scenario fault applied to the answer, if any
+    fault: str | None = None
 
     @property
     def account(self) -> str:

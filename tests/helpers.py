@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from ihuyi_sandbox.app import create_app
 from ihuyi_sandbox.config import Config
 from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Seed, Settings
+from ihuyi_sandbox.scenario import Scenario, parse
 
 DEMO = {"account": DEMO_APIID, "password": DEMO_APIKEY}
 VOICE = "/webservice/voice.php"
@@ -106,7 +107,13 @@ def serve_thread(config: Config) -> Iterator[Sandbox]:
         thread.join()
 
 
-def new_client(seed: Seed | None = None, settings: Settings | None = None, **config: object) -> FlaskClient:
+def scenario_of(seed: Seed | None = None, settings: Settings | None = None, text: str = "") -> Scenario:
+    """A scenario with the given state and settings and no rules (``text``: TOML with rules)."""
+    if text:
+        return parse(text)
+    return Scenario("test", "made by a test", seed or Seed(), settings or Settings())
+
+
+def new_client(seed: Seed | None = None, settings: Settings | None = None, text: str = "") -> FlaskClient:
     """A Flask test client on a fresh in-memory sandbox with the given seed and settings."""
-    cfg = Config(db=":memory:", seed=seed or Seed(), settings=settings or Settings(), **config)  # type: ignore[arg-type]
-    return create_app(cfg).test_client()
+    return create_app(Config(db=":memory:", scenario=scenario_of(seed, settings, text))).test_client()

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import serve_thread
+from helpers import scenario_of, serve_thread
 
 from ihuyi_sandbox.config import Config
 from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Settings
@@ -31,7 +31,7 @@ def sample_script(url: str) -> str:
 
 
 def run_sample(namespace: str, tmp_path: Path) -> str:
-    with serve_thread(Config(db=":memory:", settings=Settings(namespace=namespace))) as sandbox:
+    with serve_thread(Config(db=":memory:", scenario=scenario_of(settings=Settings(namespace=namespace)))) as sandbox:
         script = tmp_path / "sample.php"
         script.write_text(sample_script(sandbox.url), encoding="utf-8")
         result = subprocess.run([php or "php", str(script)], capture_output=True, text=True, timeout=30)

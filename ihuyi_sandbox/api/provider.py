@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, current_app, request
 
+from . import faults
 from ..params import FORM_URLENCODED, MULTIPART, decode_text, media_type, merge, parse_urlencoded
 from ..wire import JSON_CONTENT_TYPE, METHODS, XML_CONTENT_TYPE, Answer, render_json, render_xml
 
@@ -22,8 +25,18 @@ def voice() -> Response:
                         status=400, content_type="text/plain; charset=utf-8")
     params = merge(query, body)
     backend = current_app.extensions["ihuyi_sandbox"]
-    answer = backend.handle(method, params, request.remote_addr or "")
-    return render(answer, params.get("format", ""))
+    outcome = backend.handle(method, params, request.remote_addr or "")
+    if outcome.latency_seconds:
+        time.sleep(outcome.latency_seconds)
+    fault = outcome.fault
+    if fault == "reset":
+        return faults.reset_connection(request.environ)
+    if fault == "hang":
+        return faults.hang(request.environ, outcome.hang_seconds)
+    if fault is not None and fault.startswith("http_"):
+        return faults.gateway_error(int(fault.removeprefix("http_")))
+    response = render(outcome.answer, params.get("format", ""))
+    return faults.spoil(response, fault) if fault else response
 
 
 def render(answer: Answer, format: str) -> Response:

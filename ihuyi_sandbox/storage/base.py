@@ -12,12 +12,16 @@ from ..model import Account, Delivery, Facts, JournalEntry, Seed
 
 
 class Storage(Protocol):
-    def load(self, seed: Seed, *, label: str = "") -> None:
+    def reset(self, seed: Seed) -> None:
         """Replace accounts, blacklist and refused IPs by ``seed``; clear deliveries, journal
         and counters. Voice ids already issued are never issued again."""
 
-    def loaded_label(self) -> str | None:
-        """The label of the last seed loaded, or ``None`` if the store has never been seeded."""
+    def activate(self, text: str, source: str, *, reset_to: Seed | None) -> int:
+        """Make a scenario (its TOML ``text``) the active one for every worker, clearing the
+        counters and, with ``reset_to``, the state; return the new scenario version."""
+
+    def active_scenario(self) -> tuple[int, str, str] | None:
+        """(version, source, text) of the active scenario; ``None`` for a never-seeded store."""
 
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
         """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
@@ -36,6 +40,16 @@ class Storage(Protocol):
 
     def journal(self, *, limit: int = 100) -> list[JournalEntry]:
         """Answered requests, newest first."""
+
+    def update_account(self, apiid: str, **fields: object) -> None: ...
+
+    def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
+                         since: float | None = None) -> int: ...
+
+    def counter(self, key: str) -> int: ...
+
+    def compare_and_set(self, key: str, old: int, new: int) -> bool:
+        """Set the counter to ``new`` if it holds ``old`` (absent counts as 0)."""
 
     def bump(self, key: str, by: int = 1) -> int:
         """Add ``by`` to the named counter and return its new value (shared by all workers)."""

@@ -31,24 +31,27 @@ CREATE TABLE IF NOT EXISTS refused_ips (ip TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY, voiceid TEXT NOT NULL UNIQUE, account TEXT NOT NULL,
     mobile TEXT NOT NULL, content TEXT NOT NULL, time REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS deliveries_mobile ON deliveries (mobile, id);
+CREATE INDEX IF NOT EXISTS deliveries_mobile ON deliveries (mobile, time);
+CREATE INDEX IF NOT EXISTS deliveries_account ON deliveries (account, time);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, time REAL NOT NULL, client_ip TEXT NOT NULL, method TEXT NOT NULL,
-    account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL, code INTEGER NOT NULL,
-    voiceid TEXT NOT NULL);
+    account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL, code INTEGER,
+    voiceid TEXT NOT NULL, fault TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('voice_seq', 0);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('scenario_version', 0);
 """
 
 _FACTS = """
 SELECT (SELECT count(*) FROM refused_ips WHERE ip = ?1),
        (SELECT count(*) FROM blacklist WHERE mobile = ?2),
+       (SELECT value FROM meta WHERE key = 'scenario_version'),
        a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips
 FROM (SELECT 1) LEFT JOIN accounts a ON a.apiid = ?3
 """
 _JOURNAL_INSERT = """
-INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -107,27 +110,45 @@ class SQLiteStorage:
         self._local = threading.local()
 
     # -- state -------------------------------------------------------------------------------
-    def load(self, seed: Seed, *, label: str = "") -> None:
+    def reset(self, seed: Seed) -> None:
         with self._transaction() as db:
-            for table in ("accounts", "blacklist", "refused_ips", "deliveries", "journal", "counters"):
-                db.execute(f"DELETE FROM {table}")
-            db.executemany(
-                "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
-                [(a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen),
-                  json.dumps(list(a.registered_ips))) for a in seed.accounts])
-            db.executemany("INSERT INTO blacklist VALUES (?)", [(m,) for m in sorted(seed.blacklist)])
-            db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('seed_label', ?)", (label,))
+            self._reset(db, seed)
 
-    def loaded_label(self) -> str | None:
+    def _reset(self, db: sqlite3.Connection, seed: Seed) -> None:
+        for table in ("accounts", "blacklist", "refused_ips", "deliveries", "journal", "counters"):
+            db.execute(f"DELETE FROM {table}")
+        db.executemany(
+            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
+            [(a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen),
+              json.dumps(list(a.registered_ips))) for a in seed.accounts])
+        db.executemany("INSERT INTO blacklist VALUES (?)", [(m,) for m in sorted(seed.blacklist)])
+        db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
+
+    def activate(self, text: str, source: str, *, reset_to: Seed | None) -> int:
+        with self._transaction() as db:
+            if reset_to is not None:
+                self._reset(db, reset_to)
+            else:
+                db.execute("DELETE FROM counters")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           [("scenario_text", text), ("scenario_source", source)])
+            (version,) = db.execute("UPDATE meta SET value = value + 1 WHERE key = 'scenario_version' "
+                                    "RETURNING value").fetchone()
+        return version
+
+    def active_scenario(self) -> tuple[int, str, str] | None:
         with self._connection() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'seed_label'").fetchone()
-        return None if row is None else row[0]
+            rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN "
+                                   "('scenario_version', 'scenario_source', 'scenario_text')").fetchall())
+        if "scenario_source" not in rows:
+            return None
+        return rows["scenario_version"], rows["scenario_source"], rows["scenario_text"]
 
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
         with self._connection() as db:
             row = db.execute(_FACTS, (client_ip, mobile, apiid)).fetchone()
-        return Facts(account=_account(row[2:]), ip_refused=bool(row[0]), mobile_blacklisted=bool(row[1]))
+        return Facts(account=_account(row[3:]), ip_refused=bool(row[0]), mobile_blacklisted=bool(row[1]),
+                     scenario_version=row[2])
 
     def account(self, apiid: str) -> Account | None:
         with self._connection() as db:
@@ -163,9 +184,36 @@ class SQLiteStorage:
 
     def journal(self, *, limit: int = 100) -> list[JournalEntry]:
         with self._connection() as db:
-            rows = db.execute("SELECT time, client_ip, method, params, code, voiceid FROM journal "
+            rows = db.execute("SELECT time, client_ip, method, params, code, voiceid, fault FROM journal "
                               "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [JournalEntry(t, ip, m, json.loads(p), c, v) for t, ip, m, p, c, v in rows]
+        return [JournalEntry(t, ip, m, json.loads(p), c, v, f) for t, ip, m, p, c, v, f in rows]
+
+    def update_account(self, apiid: str, **fields: object) -> None:
+        columns = {"balance", "frozen", "auto_frozen", "apikey"}
+        assert set(fields) <= columns, fields
+        with self._connection() as db:
+            db.execute(f"UPDATE accounts SET {', '.join(f'{k} = ?' for k in fields)} WHERE apiid = ?",
+                       (*fields.values(), apiid))
+
+    def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
+                         since: float | None = None) -> int:
+        where, args = _where(account=account, mobile=mobile, since=since)
+        with self._connection() as db:
+            (count,) = db.execute(f"SELECT count(*) FROM deliveries{where}", args).fetchone()
+        return count
+
+    def counter(self, key: str) -> int:
+        with self._connection() as db:
+            row = db.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()
+        return 0 if row is None else row[0]
+
+    def compare_and_set(self, key: str, old: int, new: int) -> bool:
+        with self._transaction() as db:
+            current = db.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()
+            if (0 if current is None else current[0]) != old:
+                return False
+            db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", (key, new))
+        return True
 
     def bump(self, key: str, by: int = 1) -> int:
         with self._connection() as db:
@@ -183,4 +231,15 @@ def _account(row: tuple) -> Account | None:
 
 def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
-            json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid)
+            json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid, entry.fault)
+
+
+def _where(**filters: object) -> tuple[str, tuple]:
+    """A WHERE clause over the given column filters (``since`` bounds ``time``); ``None`` is no filter."""
+    clauses, args = [], []
+    for name, value in filters.items():
+        if value is None:
+            continue
+        clauses.append("time >= ?" if name == "since" else f"{name} = ?")
+        args.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)

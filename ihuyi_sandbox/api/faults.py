@@ -1,0 +1,69 @@
+"""Carrying out a scenario's faults on the wire: gateway errors, resets, spoiled bodies."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from typing import Any
+
+from flask import Response
+
+#: what nginx in front of the real service sends when the PHP behind it fails
+_GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+                 "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                 "</body>\r\n</html>\r\n")
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+            504: "Gateway Time-out"}
+
+
+def gateway_error(status: int) -> Response:
+    body = _GATEWAY_PAGE.format(status=status, reason=_REASONS[status])
+    return Response(body, status=status, content_type="text/html")
+
+
+def reset_connection(environ: dict[str, Any]) -> Response:
+    """Abort the connection with a TCP reset and no answer at all.
+
+    ``SO_LINGER`` 0 makes the server's own close send RST; the shutdown stops anything more from
+    being written, so the server's attempt to answer fails quietly (EPIPE) and nothing reaches the
+    client.
+    """
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    response = Response(b"", status=200)
+    response.headers["Connection"] = "close"
+    return response
+
+
+def hang(environ: dict[str, Any], seconds: float) -> Response:
+    """Say nothing for ``seconds`` (bounded by the scenario check), then drop the connection."""
+    time.sleep(seconds)
+    return reset_connection(environ)
+
+
+def spoil(response: Response, fault: str) -> Response:
+    """The answer with its body truncated, malformed or emptied, or its Content-Type wrong."""
+    body = response.get_data()
+    if fault == "truncated":
+        response.set_data(body[: len(body) // 2])
+    elif fault == "malformed":
+        response.set_data(_malformed(body))
+    elif fault == "empty":
+        response.set_data(b"")
+    elif fault == "wrong_content_type":
+        response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+def _malformed(body: bytes) -> bytes:
+    """Well-begun but broken: an unclosed element in XML, a missing value in JSON."""
+    if body.startswith(b"{"):
+        return body.split(b',"', 2)[0] + b',"msg":}'
+    cut = body.rfind(b"</")
+    return body[:cut] + b"<voiceid>&broken;<" + b"\n"

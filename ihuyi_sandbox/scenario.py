@@ -1,0 +1,442 @@
+"""Scenario files: the starting state and the rules that force codes and faults.
+
+A scenario is one TOML file (read with :mod:`tomllib`). It is checked whole before anything of it
+is used: every error is reported as ``file:line: reason`` and a scenario with an error is never
+half-loaded. The format is described in ``scenarios/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .codes import GETNUM_CODES, SUBMIT_CODES
+from .model import Account, Seed, Settings
+
+FAULTS = ("hang", "reset", "http_500", "http_502", "http_503", "http_504",
+          "truncated", "malformed", "empty", "wrong_content_type")
+#: faults after which the request is processed as usual and only the answer is spoiled
+BODY_FAULTS = frozenset({"truncated", "malformed", "empty", "wrong_content_type"})
+INITIAL_STATE = "Started"
+MAX_HANG_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A frequency limit: trips once ``count`` deliveries were made per mobile or per account
+    within the last ``window_seconds``."""
+
+    count: int
+    window_seconds: float
+    per: str = "mobile"
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    name: str = ""
+    # what a call must look like (None: anything)
+    methods: frozenset[str] | None = None
+    accounts: frozenset[str] | None = None
+    mobiles: frozenset[str] | None = None
+    mobile_prefix: str | None = None
+    mobile_regex: re.Pattern[str] | None = None
+    contents: frozenset[str] | None = None
+    content_regex: re.Pattern[str] | None = None
+    format: str | None = None
+    client_ips: frozenset[str] | None = None
+    state: str | None = None
+    # when, among the matching calls, the rule fires
+    nth: int | None = None
+    every: int | None = None
+    from_call: int | None = None
+    until_call: int | None = None
+    after_successes: int | None = None
+    times: int | None = None
+    probability: float | None = None
+    limit: Limit | None = None
+    # what it does
+    code: int | None = None
+    code_from_mobile: bool = False
+    latency_ms: tuple[int, int] | None = None
+    fault: str | None = None
+    hang_seconds: float = 20.0
+    freeze: bool = False
+    set_state: str | None = None
+
+    @property
+    def counts_calls(self) -> bool:
+        """Whether the rule needs the shared count of the calls it matched."""
+        return any(v is not None for v in (self.nth, self.every, self.from_call, self.until_call,
+                                           self.probability)) or self.latency_ms is not None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    seed: Seed = field(default_factory=Seed)
+    settings: Settings = field(default_factory=Settings)
+    rules: tuple[Rule, ...] = ()
+    #: where it was read from: a file path, or ``<inline>``
+    source: str = "<inline>"
+    text: str = ""
+
+
+class ScenarioError(ValueError):
+    """A scenario that fails the check; ``problems`` holds every ``file:line: reason``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# -- finding scenarios ---------------------------------------------------------------------------
+def shipped_dir() -> Path:
+    """The scenarios shipped with the package: the repository's top-level ``scenarios/`` in a
+    checkout (editable installs included), else the copy a wheel installs as package data."""
+    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    if (checkout / "default.toml").is_file():
+        return checkout
+    return Path(str(resources.files("ihuyi_sandbox.scenarios").joinpath("default.toml"))).parent
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in shipped_dir().glob("*.toml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """A shipped scenario's name (``default``), or the path of a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists() or "/" in name_or_path:
+        return path
+    shipped = shipped_dir() / f"{name_or_path}.toml"
+    if not shipped.exists():
+        raise ScenarioError([f"{name_or_path}: no such scenario; shipped ones are: {', '.join(scenario_names())}"])
+    return shipped
+
+
+def load_file(name_or_path: str) -> Scenario:
+    path = resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"{path}:1: cannot read: {exc}"]) from None
+    return parse(text, str(path))
+
+
+# -- parsing and checking ------------------------------------------------------------------------
+TOP_KEYS = {"name", "description", "blacklist", "refused_ips", "settings", "accounts", "rules"}
+SETTING_KEYS = {"namespace", "password_skew", "num_as_string", "random_seed"}
+ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips"}
+RULE_KEYS = {"name", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
+             "content_regex", "format", "client_ip", "state", "nth", "every", "from_call", "until_call",
+             "after_successes", "times", "probability", "limit", "code", "code_from_mobile", "latency_ms",
+             "fault", "hang_seconds", "freeze", "set_state"}
+LIMIT_KEYS = {"count", "window_seconds", "per"}
+
+
+def parse(text: str, source: str = "<inline>") -> Scenario:
+    """Read and check a scenario; raise :class:`ScenarioError` listing every problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise ScenarioError([f"{source}:{found.group(1) if found else 1}: invalid TOML: {exc}"]) from None
+    checker = _Checker(text, source)
+    scenario = checker.scenario(doc)
+    if checker.problems:
+        raise ScenarioError(checker.problems)
+    return scenario
+
+
+class _Checker:
+    """Turns a parsed TOML document into a :class:`Scenario`, collecting every problem."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.splitlines()
+        self.text = text
+        self.source = source
+        self.problems: list[str] = []
+
+    # reporting --------------------------------------------------------------------------------
+    def fail(self, path: tuple[Any, ...], reason: str) -> None:
+        self.problems.append(f"{self.source}:{self.line_of(path)}: {reason}")
+
+    def line_of(self, path: tuple[Any, ...]) -> int:
+        """The line of ``path`` (``("rules", 2, "code")``) in the text, as near as can be told."""
+        start, end = 0, len(self.lines)
+        keys = list(path)
+        if keys and keys[0] in ("rules", "accounts") and len(keys) > 1 and isinstance(keys[1], int):
+            headers = [i for i, line in enumerate(self.lines)
+                       if re.match(rf"\s*\[\[\s*{keys[0]}\s*\]\]", line)]
+            if keys[1] < len(headers):
+                start = headers[keys[1]]
+                end = next((i for i in range(start + 1, len(self.lines))
+                            if re.match(r"\s*\[", self.lines[i])), len(self.lines))
+                if len(keys) == 2:
+                    return start + 1
+            keys = keys[2:]
+        elif keys and keys[0] == "settings":
+            header = next((i for i, line in enumerate(self.lines) if re.match(r"\s*\[\s*settings\s*\]", line)), None)
+            if header is not None:
+                start = header
+                if len(keys) == 1:
+                    return start + 1
+            keys = keys[1:]
+        elif keys:
+            end = next((i for i, line in enumerate(self.lines) if re.match(r"\s*\[", line)), len(self.lines))
+        if keys and isinstance(keys[0], str):
+            for i in range(start, end):
+                if re.match(rf"\s*{re.escape(keys[0])}\s*=", self.lines[i]):
+                    return i + 1
+        return start + 1
+
+    # checking helpers ---------------------------------------------------------------------------
+    def unknown(self, table: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail((*path, key), f"unknown key {key!r}; accepted: {', '.join(sorted(allowed))}")
+
+    def typed(self, table: dict[str, Any], key: str, kind: type | tuple[type, ...], path: tuple[Any, ...],
+              default: Any = None, what: str = "") -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            self.fail((*path, key), f"{key} must be {what or _kind_name(kind)}, got {value!r}")
+            return default
+        if not isinstance(value, kind):
+            self.fail((*path, key), f"{key} must be {what or _kind_name(kind)}, got {value!r}")
+            return default
+        return value
+
+    def strings(self, table: dict[str, Any], key: str, path: tuple[Any, ...]) -> frozenset[str] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items) or not items:
+            self.fail((*path, key), f"{key} must be a string or a non-empty list of strings, got {value!r}")
+            return None
+        return frozenset(items)
+
+    def positive(self, table: dict[str, Any], key: str, path: tuple[Any, ...], minimum: int = 1) -> int | None:
+        value = self.typed(table, key, int, path, what="an integer")
+        if value is not None and value < minimum:
+            self.fail((*path, key), f"{key} must be {minimum} or more, got {value}")
+            return None
+        return value
+
+    def regex(self, table: dict[str, Any], key: str, path: tuple[Any, ...]) -> re.Pattern[str] | None:
+        pattern = self.typed(table, key, str, path, what="a regular expression")
+        if pattern is None:
+            return None
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            self.fail((*path, key), f"bad pattern {pattern!r}: {exc}")
+            return None
+
+    # the document -------------------------------------------------------------------------------
+    def scenario(self, doc: dict[str, Any]) -> Scenario:
+        self.unknown(doc, TOP_KEYS, ())
+        name = self.typed(doc, "name", str, (), "")
+        if not name:
+            self.fail(("name",), "a scenario needs a name")
+        description = self.typed(doc, "description", str, (), "")
+        if not description:
+            self.fail(("description",), "a scenario needs a description")
+        settings = self.settings(self.typed(doc, "settings", dict, (), {}))
+        accounts = self.accounts(self.typed(doc, "accounts", list, (), [], "an array of tables ([[accounts]])"))
+        blacklist = self.strings(doc, "blacklist", ()) or frozenset()
+        refused = self.strings(doc, "refused_ips", ()) or frozenset()
+        raw_rules = self.typed(doc, "rules", list, (), [], "an array of tables ([[rules]])")
+        rules = tuple(r for i, raw in enumerate(raw_rules) if (r := self.rule(i, raw)) is not None)
+        self.states(rules)
+        return Scenario(name, description, Seed(tuple(accounts), blacklist, refused), settings, rules,
+                        self.source, self.text)
+
+    def settings(self, table: dict[str, Any]) -> Settings:
+        path = ("settings",)
+        self.unknown(table, SETTING_KEYS, path)
+        default = Settings()
+        skew = self.positive(table, "password_skew", path, minimum=0)
+        return Settings(
+            namespace=self.typed(table, "namespace", str, path, default.namespace),
+            password_skew=default.password_skew if skew is None else skew,
+            num_as_string=self.typed(table, "num_as_string", bool, path, default.num_as_string),
+            random_seed=self.typed(table, "random_seed", int, path, default.random_seed, "an integer"),
+        )
+
+    def accounts(self, tables: list[Any]) -> list[Account]:
+        accounts: list[Account] = []
+        seen: set[str] = set()
+        for i, table in enumerate(tables):
+            path = ("accounts", i)
+            if not isinstance(table, dict):
+                self.fail(path, "each account must be a table")
+                continue
+            self.unknown(table, ACCOUNT_KEYS, path)
+            apiid = self.typed(table, "apiid", str, path, "")
+            apikey = self.typed(table, "apikey", str, path, "")
+            if not apiid or not apikey:
+                self.fail(path, "an account needs a non-empty apiid and apikey")
+                continue
+            if apiid in seen:
+                self.fail((*path, "apiid"), f"account {apiid!r} is declared twice")
+            seen.add(apiid)
+            balance = self.positive(table, "balance", path, minimum=0)
+            accounts.append(Account(
+                apiid, apikey, balance or 0,
+                frozen=self.typed(table, "frozen", bool, path, False),
+                auto_frozen=self.typed(table, "auto_frozen", bool, path, False),
+                registered_ips=tuple(sorted(self.strings(table, "registered_ips", path) or ())),
+            ))
+        return accounts
+
+    def rule(self, index: int, table: Any) -> Rule | None:
+        path: tuple[Any, ...] = ("rules", index)
+        if not isinstance(table, dict):
+            self.fail(path, "each rule must be a table ([[rules]])")
+            return None
+        before = len(self.problems)
+        self.unknown(table, RULE_KEYS, path)
+        methods = self.strings(table, "method", path)
+        for method in methods or ():
+            if method not in ("Submit", "GetNum"):
+                self.fail((*path, "method"), f"unknown method {method!r}; accepted: Submit, GetNum")
+        fmt = self.typed(table, "format", str, path)
+        if fmt is not None and fmt not in ("xml", "json"):
+            self.fail((*path, "format"), f"format must be 'xml' or 'json', got {fmt!r}")
+        code = self.typed(table, "code", int, path, what="an integer")
+        if code is not None:
+            self.documented(code, methods, (*path, "code"))
+        latency = self.latency(table, path)
+        fault = self.typed(table, "fault", str, path)
+        if fault is not None and fault not in FAULTS:
+            self.fail((*path, "fault"), f"unknown fault {fault!r}; accepted: {', '.join(FAULTS)}")
+        hang = self.typed(table, "hang_seconds", (int, float), path, what="a number of seconds")
+        if hang is not None and fault != "hang":
+            self.fail((*path, "hang_seconds"), "hang_seconds needs fault = 'hang'")
+        if hang is not None and not 0 < hang <= MAX_HANG_SECONDS:
+            self.fail((*path, "hang_seconds"), f"hang_seconds must be above 0 and at most {MAX_HANG_SECONDS:g}")
+        probability = self.typed(table, "probability", (int, float), path, what="a number")
+        if probability is not None and not 0 <= probability <= 1:
+            self.fail((*path, "probability"), f"probability must be between 0 and 1, got {probability}")
+        limit = self.limit(table, path)
+        rule = Rule(
+            index=index,
+            name=self.typed(table, "name", str, path, ""),
+            methods=methods,
+            accounts=self.strings(table, "account", path),
+            mobiles=self.strings(table, "mobile", path),
+            mobile_prefix=self.typed(table, "mobile_prefix", str, path),
+            mobile_regex=self.regex(table, "mobile_regex", path),
+            contents=self.strings(table, "content", path),
+            content_regex=self.regex(table, "content_regex", path),
+            format=fmt,
+            client_ips=self.strings(table, "client_ip", path),
+            state=self.typed(table, "state", str, path),
+            nth=self.positive(table, "nth", path),
+            every=self.positive(table, "every", path),
+            from_call=self.positive(table, "from_call", path),
+            until_call=self.positive(table, "until_call", path),
+            after_successes=self.positive(table, "after_successes", path, minimum=0),
+            times=self.positive(table, "times", path),
+            probability=None if probability is None else float(probability),
+            limit=limit,
+            code=code,
+            code_from_mobile=self.typed(table, "code_from_mobile", bool, path, False),
+            latency_ms=latency,
+            fault=fault,
+            hang_seconds=float(hang) if hang is not None else 20.0,
+            freeze=self.typed(table, "freeze", bool, path, False),
+            set_state=self.typed(table, "set_state", str, path),
+        )
+        self.impossible(rule, path)
+        return rule if len(self.problems) == before else None
+
+    def documented(self, code: int, methods: frozenset[str] | None, path: tuple[Any, ...]) -> None:
+        if code not in SUBMIT_CODES:
+            self.fail(path, f"unknown code {code}; documented: {', '.join(str(int(c)) for c in sorted(SUBMIT_CODES))}")
+        elif methods == frozenset({"GetNum"}) and code not in GETNUM_CODES:
+            self.fail(path, f"code {code} is not a GetNum code; GetNum answers "
+                            f"{', '.join(str(int(c)) for c in sorted(GETNUM_CODES))}")
+
+    def latency(self, table: dict[str, Any], path: tuple[Any, ...]) -> tuple[int, int] | None:
+        if "latency_ms" not in table:
+            return None
+        value = table["latency_ms"]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return (value, value)
+        if (isinstance(value, list) and len(value) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)):
+            if value[0] > value[1]:
+                self.fail((*path, "latency_ms"), f"latency_ms range {value} runs backwards")
+                return None
+            return (value[0], value[1])
+        self.fail((*path, "latency_ms"), f"latency_ms must be milliseconds (an integer ≥ 0) or a range [low, high], got {value!r}")
+        return None
+
+    def limit(self, table: dict[str, Any], path: tuple[Any, ...]) -> Limit | None:
+        raw = self.typed(table, "limit", dict, path, what="a table {count, window_seconds, per}")
+        if raw is None:
+            return None
+        lpath = (*path, "limit")
+        for key in raw:
+            if key not in LIMIT_KEYS:
+                self.fail(lpath, f"unknown key {key!r} in limit; accepted: {', '.join(sorted(LIMIT_KEYS))}")
+        count = raw.get("count")
+        window = raw.get("window_seconds")
+        per = raw.get("per", "mobile")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            self.fail(lpath, f"limit.count must be an integer ≥ 1, got {count!r}")
+            return None
+        if not isinstance(window, (int, float)) or isinstance(window, bool) or window <= 0:
+            self.fail(lpath, f"limit.window_seconds must be a number of seconds above 0, got {window!r}")
+            return None
+        if per not in ("mobile", "account"):
+            self.fail(lpath, f"limit.per must be 'mobile' or 'account', got {per!r}")
+            return None
+        return Limit(count, float(window), per)
+
+    def impossible(self, rule: Rule, path: tuple[Any, ...]) -> None:
+        """Conditions that can never hold together, and rules that would do nothing."""
+        if rule.nth is not None and rule.every is not None:
+            self.fail((*path, "every"), "nth and every cannot both be set: pick one")
+        if rule.from_call is not None and rule.until_call is not None and rule.from_call > rule.until_call:
+            self.fail((*path, "until_call"), f"until_call {rule.until_call} comes before from_call {rule.from_call}")
+        if rule.nth is not None and ((rule.from_call or 1) > rule.nth or (rule.until_call or rule.nth) < rule.nth):
+            self.fail((*path, "nth"), f"nth = {rule.nth} lies outside from_call/until_call")
+        if rule.code is not None and rule.code_from_mobile:
+            self.fail((*path, "code_from_mobile"), "code and code_from_mobile cannot both be set")
+        if rule.freeze and rule.limit is None:
+            self.fail((*path, "freeze"), "freeze needs a limit: only a frequency limit that trips freezes an account")
+        if rule.limit is not None and rule.code is None:
+            self.fail((*path, "limit"), "a limit needs the code it answers when it trips")
+        if rule.probability == 0:
+            self.fail((*path, "probability"), "probability = 0 never fires")
+        does = (rule.code is not None, rule.code_from_mobile, rule.latency_ms is not None, rule.fault is not None,
+                rule.set_state is not None)
+        if not any(does):
+            self.fail(path, "the rule does nothing: give it a code, code_from_mobile, latency_ms, fault or set_state")
+
+    def states(self, rules: tuple[Rule, ...]) -> None:
+        reachable = {INITIAL_STATE} | {r.set_state for r in rules if r.set_state}
+        for rule in rules:
+            if rule.state is not None and rule.state not in reachable:
+                self.fail(("rules", rule.index, "state"),
+                          f"state {rule.state!r} is never reached: no rule sets it and it is not {INITIAL_STATE!r}")
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "a table",
+             list: "an array"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
