@@ -358,7 +358,8 @@ class _Checker:
             freeze=self.typed(table, "freeze", bool, path, False),
             set_state=self.typed(table, "set_state", str, path),
         )
-        self.impossible(rule, path)
+        if len(self.problems) == before:  # a rule with a bad key or value gets no second-hand complaints
+            self.impossible(rule, path)
         return rule if len(self.problems) == before else None
 
     def documented(self, code: int, methods: frozenset[str] | None, path: tuple[Any, ...]) -> None:

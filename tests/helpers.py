@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
@@ -33,6 +33,11 @@ class Sandbox:
     url: str
     process: subprocess.Popen | None = None
     banner: str = ""
+    lines: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        """Everything the server process printed so far."""
+        return "".join(self.lines)
 
     def call(self, method: str, params: Mapping[str, str] | None = None, *, post: bool = True,
              timeout: float = 10) -> tuple[int, str, bytes]:
@@ -71,9 +76,8 @@ def serve_process(*args: str, env: Mapping[str, str] | None = None, timeout: flo
         if time.monotonic() > deadline:
             raise RuntimeError("sandbox did not start in time")
     threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
-    sandbox = Sandbox(url, process)
     time.sleep(0.05)
-    sandbox.banner = "".join(lines)
+    sandbox = Sandbox(url, process, "".join(lines), lines)
     try:
         yield sandbox
     finally:
