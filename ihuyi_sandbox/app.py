@@ -29,8 +29,10 @@ def create_app(config: Config | None = None) -> Flask:
     backend = VoiceBackend(open_storage(config.db), config.scenario)
     backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
+    app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.register_blueprint(provider.bp)
     app.register_blueprint(sandbox.bp)
+    app.before_request(sandbox.require_token)
     app.register_error_handler(HTTPException, _http_error)
     return app
 

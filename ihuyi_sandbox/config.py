@@ -27,3 +27,5 @@ class Config:
     keep_state: bool = True
     #: bodies larger than this are refused with HTTP 413
     max_body: int = 64 * 1024
+    #: when set, every /_sandbox/ call but health must send ``Authorization: Bearer <token>``
+    admin_token: str | None = None

@@ -70,6 +70,8 @@ class JournalEntry:
     voiceid: str = "0"
     #: the scenario fault applied to the answer, if any
     fault: str | None = None
+    #: the store's sequence number, newest highest: the cursor for paging
+    id: int = 0
 
     @property
     def account(self) -> str:
@@ -89,6 +91,8 @@ class Delivery:
     mobile: str
     content: str
     time: float
+    #: the store's sequence number, newest highest: the cursor for paging
+    id: int = 0
 
 
 def masked(params: dict[str, str]) -> dict[str, str]:

@@ -1,17 +1,35 @@
-"""``/_sandbox/``: the sandbox's own API, never clashing with the provider's paths."""
+"""``/_sandbox/``: the sandbox's own JSON API, never clashing with the provider's paths.
+
+What was delivered (``messages``), every request answered (``requests``), accounts and lists,
+scenarios and reset. With an admin token configured, every call but ``health`` must carry
+``Authorization: Bearer <token>``.
+"""
 
 from __future__ import annotations
 
+import hmac
 import os
+import time
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import __version__
 from ..backend import VoiceBackend
+from ..codes import message_for
+from ..model import Account, Delivery, JournalEntry
 from ..scenario import Scenario, ScenarioError, load_file, parse, scenario_names
+from .validation import Invalid, check_fields, iso, json_object, query
 
 bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
+
+#: the longest a ``wait`` may hold a request open
+MAX_WAIT_SECONDS = 60.0
+POLL_SECONDS = 0.05
+ADMIN_TOKEN = "IHUYI_SANDBOX_ADMIN_TOKEN"
+#: what needs no token: the health check, and the inbox page and its assets (they hold no data)
+OPEN_ENDPOINTS = frozenset({"sandbox.health", "inbox.page", "inbox.asset"})
 
 
 def backend() -> VoiceBackend:
@@ -19,9 +37,27 @@ def backend() -> VoiceBackend:
 
 
 def error(message: str, status: int = 400, **extra: Any) -> Response:
-    response = jsonify(error=message, **extra)
+    response = jsonify(error=message, status=status, **extra)
     response.status_code = status
     return response
+
+
+def require_token() -> Response | None:
+    """Registered app-wide for ``/_sandbox/`` paths (the inbox's included)."""
+    token = current_app.config.get(ADMIN_TOKEN)
+    if not token or not request.path.startswith("/_sandbox/") or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return None
+    response = error("this sandbox needs its admin token: send Authorization: Bearer <token>", 401)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="ihuyi-sandbox"'
+    return response
+
+
+@bp.errorhandler(Invalid)
+def invalid(exc: Invalid) -> Response:
+    return error(exc.description or "invalid request")
 
 
 @bp.get("/health")
@@ -29,6 +65,147 @@ def health() -> Response:
     return jsonify(status="ok", version=__version__, pid=os.getpid(), db=backend().storage.path)
 
 
+# -- what was sent --------------------------------------------------------------------------------
+def message_json(delivery: Delivery) -> dict[str, Any]:
+    return {"id": delivery.id, "voiceid": delivery.voiceid, "account": delivery.account, "mobile": delivery.mobile,
+            "code": delivery.content, "time": iso(delivery.time), "timestamp": delivery.time, "status": "delivered"}
+
+
+def request_json(entry: JournalEntry) -> dict[str, Any]:
+    return {"id": entry.id, "time": iso(entry.time), "timestamp": entry.time, "client_ip": entry.client_ip,
+            "method": entry.method, "params": entry.params, "code": entry.code,
+            "message": None if entry.code is None else message_for(entry.code, entry.method),
+            "voiceid": entry.voiceid, "fault": entry.fault}
+
+
+PAGING = {"since": "time", "before": "int", "after": "int", "limit": "limit"}
+
+
+@bp.get("/messages")
+def messages() -> Response:
+    """Delivered calls, newest first; page with ``before=<id>``, follow with ``after=<id>``."""
+    args = query(request, {"mobile": "str", "account": "str", **PAGING})
+    found = backend().storage.deliveries(**{"limit": 50, **args})
+    return jsonify(messages=[message_json(d) for d in found])
+
+
+@bp.get("/messages/latest")
+def latest_message() -> Response:
+    """The last code delivered to ``mobile``; with ``wait``, wait that long for one to arrive."""
+    args = query(request, {"mobile": "str", "since": "time", "wait": "seconds"})
+    if "mobile" not in args:
+        raise Invalid("mobile is required: /_sandbox/messages/latest?mobile=13812345678")
+    wait = min(args.get("wait", 0.0), MAX_WAIT_SECONDS)
+    deadline = time.monotonic() + wait
+    storage = backend().storage
+    while True:
+        found = storage.deliveries(mobile=args["mobile"], since=args.get("since"), limit=1)
+        if found:
+            return jsonify(message_json(found[0]))
+        if time.monotonic() >= deadline:
+            waited = f" (waited {wait:g} s)" if wait else ""
+            return error(f"no code has been delivered to {args['mobile']}{waited}", 404)
+        time.sleep(POLL_SECONDS)
+
+
+@bp.get("/requests")
+def requests_journal() -> Response:
+    """Every request answered, newest first, with its parameters (password masked)."""
+    args = query(request, {"code": "int", "method": "method", "account": "str", "mobile": "str", **PAGING})
+    found = backend().storage.journal(**{"limit": 50, **args})
+    return jsonify(requests=[request_json(e) for e in found])
+
+
+# -- accounts and lists -----------------------------------------------------------------------------
+ACCOUNT_FIELDS: dict[str, type] = {"apiid": str, "apikey": str, "balance": int, "frozen": bool,
+                                   "auto_frozen": bool, "registered_ips": list}
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    return {**asdict(account), "registered_ips": list(account.registered_ips)}
+
+
+def _checked_account_fields(body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("balance", 0) < 0:
+        raise Invalid(f"balance must be 0 or more, got {body['balance']}")
+    for name in ("apiid", "apikey"):
+        if name in body and not body[name]:
+            raise Invalid(f"{name} must not be empty")
+    return body
+
+
+@bp.get("/accounts")
+def accounts() -> Response:
+    return jsonify(accounts=[account_json(a) for a in backend().storage.accounts()])
+
+
+@bp.post("/accounts")
+def create_account() -> Response:
+    body = _checked_account_fields(check_fields(json_object(request), ACCOUNT_FIELDS,
+                                                required=frozenset({"apiid", "apikey"})))
+    account = Account(**{**body, "registered_ips": tuple(body.get("registered_ips", ()))})
+    if not backend().storage.create_account(account):
+        return error(f"account {account.apiid} exists already", 409)
+    response = jsonify(account_json(account))
+    response.status_code = 201
+    return response
+
+
+def _account_or_404(apiid: str) -> Account:
+    account = backend().storage.account(apiid)
+    if account is None:
+        raise _NotFound(f"no account {apiid}")
+    return account
+
+
+class _NotFound(Invalid):
+    code = 404
+
+
+@bp.errorhandler(_NotFound)
+def not_found(exc: _NotFound) -> Response:
+    return error(exc.description or "not found", 404)
+
+
+@bp.get("/accounts/<apiid>")
+def read_account(apiid: str) -> Response:
+    return jsonify(account_json(_account_or_404(apiid)))
+
+
+@bp.route("/accounts/<apiid>", methods=["PATCH", "PUT"])
+def update_account(apiid: str) -> Response:
+    fields = {k: v for k, v in ACCOUNT_FIELDS.items() if k != "apiid"}
+    body = _checked_account_fields(check_fields(json_object(request), fields))
+    if not backend().storage.update_account(apiid, **body):
+        return error(f"no account {apiid}", 404)
+    return jsonify(account_json(_account_or_404(apiid)))
+
+
+@bp.delete("/accounts/<apiid>")
+def delete_account(apiid: str) -> Response:
+    if not backend().storage.delete_account(apiid):
+        return error(f"no account {apiid}", 404)
+    return jsonify(status="deleted", apiid=apiid)
+
+
+LISTS = {"blacklist": "blacklist", "refused-ips": "refused_ips"}
+
+
+@bp.get("/<any(blacklist, 'refused-ips'):name>")
+def read_list(name: str) -> Response:
+    return jsonify({name.replace("-", "_"): backend().storage.listed(LISTS[name])})
+
+
+@bp.route("/<any(blacklist, 'refused-ips'):name>/<value>", methods=["PUT", "DELETE"])
+def change_list(name: str, value: str) -> Response:
+    present = request.method == "PUT"
+    changed = backend().storage.set_listed(LISTS[name], value, present)
+    if not present and not changed:
+        return error(f"{value} is not on the {name.replace('-', ' ')}", 404)
+    return jsonify({name.replace("-", "_"): backend().storage.listed(LISTS[name])})
+
+
+# -- scenarios --------------------------------------------------------------------------------------
 def describe(scenario: Scenario) -> dict[str, Any]:
     return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
             "rules": [rule.name or f"rule {rule.index + 1}" for rule in scenario.rules],

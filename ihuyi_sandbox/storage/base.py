@@ -35,13 +35,30 @@ class Storage(Protocol):
 
     def account(self, apiid: str) -> Account | None: ...
 
-    def deliveries(self, *, mobile: str | None = None, limit: int = 100) -> list[Delivery]:
-        """Deliveries, newest first."""
+    def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
+                   before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
+        """Deliveries, newest first; ``before``/``after`` are ids, for paging and following."""
 
-    def journal(self, *, limit: int = 100) -> list[JournalEntry]:
+    def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
+                mobile: str | None = None, since: float | None = None, before: int | None = None,
+                after: int | None = None, limit: int = 100) -> list[JournalEntry]:
         """Answered requests, newest first."""
 
-    def update_account(self, apiid: str, **fields: object) -> None: ...
+    def accounts(self) -> list[Account]: ...
+
+    def create_account(self, account: Account) -> bool:
+        """``False`` if the APIID exists already."""
+
+    def update_account(self, apiid: str, **fields: object) -> bool:
+        """``False`` if there is no such account."""
+
+    def delete_account(self, apiid: str) -> bool: ...
+
+    def listed(self, table: str) -> list[str]:
+        """The ``blacklist`` (mobiles) or the ``refused_ips``."""
+
+    def set_listed(self, table: str, value: str, present: bool) -> bool:
+        """Add to or remove from a list; ``False`` if nothing changed."""
 
     def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
                          since: float | None = None) -> int: ...

@@ -117,10 +117,7 @@ class SQLiteStorage:
     def _reset(self, db: sqlite3.Connection, seed: Seed) -> None:
         for table in ("accounts", "blacklist", "refused_ips", "deliveries", "journal", "counters"):
             db.execute(f"DELETE FROM {table}")
-        db.executemany(
-            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
-            [(a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen),
-              json.dumps(list(a.registered_ips))) for a in seed.accounts])
+        db.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)", map(_account_row, seed.accounts))
         db.executemany("INSERT INTO blacklist VALUES (?)", [(m,) for m in sorted(seed.blacklist)])
         db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
 
@@ -173,27 +170,63 @@ class SQLiteStorage:
         with self._connection() as db:
             db.execute(_JOURNAL_INSERT, _journal_row(entry, entry.voiceid))
 
-    def deliveries(self, *, mobile: str | None = None, limit: int = 100) -> list[Delivery]:
-        sql = "SELECT voiceid, account, mobile, content, time FROM deliveries"
-        args: tuple = ()
-        if mobile is not None:
-            sql, args = sql + " WHERE mobile = ?", (mobile,)
+    def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
+                   before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
+        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after)
         with self._connection() as db:
-            rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+            rows = db.execute("SELECT voiceid, account, mobile, content, time, id FROM deliveries"
+                              f"{where} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         return [Delivery(*row) for row in rows]
 
-    def journal(self, *, limit: int = 100) -> list[JournalEntry]:
+    def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
+                mobile: str | None = None, since: float | None = None, before: int | None = None,
+                after: int | None = None, limit: int = 100) -> list[JournalEntry]:
+        where, args = _where(code=code, method=method, account=account, mobile=mobile, since=since,
+                             before=before, after=after)
         with self._connection() as db:
-            rows = db.execute("SELECT time, client_ip, method, params, code, voiceid, fault FROM journal "
-                              "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [JournalEntry(t, ip, m, json.loads(p), c, v, f) for t, ip, m, p, c, v, f in rows]
+            rows = db.execute("SELECT time, client_ip, method, params, code, voiceid, fault, id FROM journal"
+                              f"{where} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [JournalEntry(t, ip, m, json.loads(p), c, v, f, i) for t, ip, m, p, c, v, f, i in rows]
 
-    def update_account(self, apiid: str, **fields: object) -> None:
-        columns = {"balance", "frozen", "auto_frozen", "apikey"}
-        assert set(fields) <= columns, fields
+    def accounts(self) -> list[Account]:
         with self._connection() as db:
-            db.execute(f"UPDATE accounts SET {', '.join(f'{k} = ?' for k in fields)} WHERE apiid = ?",
-                       (*fields.values(), apiid))
+            rows = db.execute("SELECT * FROM accounts ORDER BY apiid").fetchall()
+        return [a for a in map(_account, rows) if a is not None]
+
+    def create_account(self, account: Account) -> bool:
+        with self._connection() as db:
+            try:
+                db.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)", _account_row(account))
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    def delete_account(self, apiid: str) -> bool:
+        with self._connection() as db:
+            return db.execute("DELETE FROM accounts WHERE apiid = ?", (apiid,)).rowcount > 0
+
+    def listed(self, table: str) -> list[str]:
+        column = _LISTS[table]
+        with self._connection() as db:
+            return [row[0] for row in db.execute(f"SELECT {column} FROM {table} ORDER BY {column}")]
+
+    def set_listed(self, table: str, value: str, present: bool) -> bool:
+        column = _LISTS[table]
+        with self._connection() as db:
+            if present:
+                return db.execute(f"INSERT OR IGNORE INTO {table} VALUES (?)", (value,)).rowcount > 0
+            return db.execute(f"DELETE FROM {table} WHERE {column} = ?", (value,)).rowcount > 0
+
+    def update_account(self, apiid: str, **fields: object) -> bool:
+        unknown = set(fields) - {"balance", "frozen", "auto_frozen", "apikey", "registered_ips"}
+        if unknown:
+            raise ValueError(f"accounts have no field {sorted(unknown)}")
+        values = [json.dumps(list(v)) if k == "registered_ips" else v for k, v in fields.items()]  # type: ignore[call-overload]
+        with self._connection() as db:
+            if not fields:
+                return db.execute("SELECT 1 FROM accounts WHERE apiid = ?", (apiid,)).fetchone() is not None
+            return db.execute(f"UPDATE accounts SET {', '.join(f'{k} = ?' for k in fields)} WHERE apiid = ?",
+                              (*values, apiid)).rowcount > 0
 
     def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
                          since: float | None = None) -> int:
@@ -229,6 +262,13 @@ def _account(row: tuple) -> Account | None:
     return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)))
 
 
+def _account_row(a: Account) -> tuple:
+    return (a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen), json.dumps(list(a.registered_ips)))
+
+
+_LISTS = {"blacklist": "mobile", "refused_ips": "ip"}
+
+
 def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
             json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid, entry.fault)
@@ -240,6 +280,6 @@ def _where(**filters: object) -> tuple[str, tuple]:
     for name, value in filters.items():
         if value is None:
             continue
-        clauses.append("time >= ?" if name == "since" else f"{name} = ?")
+        clauses.append({"since": "time >= ?", "before": "id < ?", "after": "id > ?"}.get(name, f"{name} = ?"))
         args.append(value)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)

@@ -1,0 +1,110 @@
+"""Strict reading of the sandbox API's JSON bodies and query strings: a wrong name or type is a
+400 with the reason, never a guess and never a 500."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Request
+from werkzeug.exceptions import BadRequest
+
+
+class Invalid(BadRequest):
+    """A request the sandbox API refuses; its description is the reason shown to the caller."""
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    if not request.is_json:
+        raise Invalid("send a JSON object with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("the body is not a JSON object")
+    return body
+
+
+def check_fields(body: dict[str, Any], spec: dict[str, type], *, required: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """``body`` checked against ``{name: type}``; ``list`` means a list of strings."""
+    unknown = sorted(set(body) - set(spec))
+    if unknown:
+        raise Invalid(f"unknown field(s) {', '.join(unknown)}; accepted: {', '.join(sorted(spec))}")
+    missing = sorted(required - set(body))
+    if missing:
+        raise Invalid(f"missing field(s) {', '.join(missing)}")
+    for name, value in body.items():
+        kind = spec[name]
+        if kind is list:
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            raise Invalid(f"{name} must be {_TYPE_NAMES[kind]}, got {value!r}")
+    return body
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list of strings"}
+
+
+def query(request: Request, accepted: dict[str, str]) -> dict[str, Any]:
+    """Read the query string: ``accepted`` maps each name to its kind (``str``, ``int``, ``time``,
+    ``seconds``, ``limit``, ``method``); unknown names are refused."""
+    unknown = sorted(set(request.args) - set(accepted))
+    if unknown:
+        raise Invalid(f"unknown parameter(s) {', '.join(unknown)}; accepted: {', '.join(sorted(accepted))}")
+    values: dict[str, Any] = {}
+    for name, kind in accepted.items():
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            continue
+        values[name] = _convert(name, raw, kind)
+    return values
+
+
+def _convert(name: str, raw: str, kind: str) -> Any:
+    if kind == "str":
+        return raw
+    if kind in ("int", "limit"):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise Invalid(f"{name} must be an integer, got {raw!r}") from None
+        if kind == "limit" and not 1 <= value <= 1000:
+            raise Invalid(f"limit must be between 1 and 1000, got {value}")
+        return value
+    if kind == "seconds":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise Invalid(f"{name} must be a number of seconds, got {raw!r}") from None
+        if not 0 <= value <= 60:
+            raise Invalid(f"{name} must be between 0 and 60 seconds, got {raw}")
+        return value
+    if kind == "method":
+        if raw not in ("Submit", "GetNum"):
+            raise Invalid(f"method must be Submit or GetNum, got {raw!r}")
+        return raw
+    if kind == "time":
+        return parse_time(name, raw)
+    raise AssertionError(kind)
+
+
+def parse_time(name: str, raw: str) -> float:
+    """Unix seconds (``1795654143.5``) or ISO 8601 (``2026-11-26T01:00:00Z``; no zone means UTC)."""
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be Unix seconds or an ISO 8601 time, got {raw!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def iso(timestamp: float) -> str:
+    """UTC, millisecond precision: ``2026-11-26T01:00:00.123Z``."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
