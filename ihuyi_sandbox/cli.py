@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .client_cli import add_commands
 from .config import Config, default_db_path
 from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
 
@@ -33,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
     serve.add_argument("--fresh", action="store_true",
                        help="start from the scenario's state even if the database holds a previous run's")
+    serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
+                       help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
+                            "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
 
@@ -43,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = scenario_commands.add_parser("check", help="validate scenario files; exit 1 listing every error")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.set_defaults(run=_scenarios_check)
+    add_commands(commands)
     return parser
 
 
@@ -67,7 +74,10 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
-    app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh))
+    app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token))
+    warning = security_warning(args.host, args.admin_token)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     storage = backend_of(app).storage
     accounts = scenario.seed.accounts
 
@@ -75,6 +85,7 @@ def _serve(args: argparse.Namespace) -> int:
         lines = [f"ihuyi-sandbox {__version__} listening on {url}",
                  f"  provider API  {url}/webservice/voice.php?method=Submit",
                  f"  health        {url}/_sandbox/health",
+                 f"  inbox         {url}/_sandbox/" + ("  (admin token required)" if args.admin_token else ""),
                  f"  database      {storage.path}",
                  f"  scenario      {scenario.name}: {scenario.description}"]
         lines += [f"  account       APIID {a.apiid}  APIKEY {a.apikey}  (seed balance {a.balance})" for a in accounts]
@@ -84,6 +95,21 @@ def _serve(args: argparse.Namespace) -> int:
     serve(app, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
           banner=banner, access_log=args.access_log)
     return 0
+
+
+def security_warning(host: str, admin_token: str | None) -> str | None:
+    """The loud warning for a sandbox reachable beyond this machine with its API open to all."""
+    if admin_token:
+        return None
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    return (f"\n*** WARNING: ihuyi-sandbox listens on {host}, beyond this machine, WITHOUT an admin token:\n"
+            "*** anyone who can reach it can read every code sent and change accounts and scenarios.\n"
+            "*** Set --admin-token or IHUYI_SANDBOX_ADMIN_TOKEN.\n")
 
 
 def _scenarios_list(args: argparse.Namespace) -> int:

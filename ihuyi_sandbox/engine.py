@@ -74,9 +74,9 @@ def forced_code(rule: Rule, call: Call) -> int | None:
     """The code the rule forces on this call; ``None`` if it forces none or none that the method
     documents (a rule forcing 4051 lets GetNum pass untouched)."""
     code = rule.code
-    if rule.code_from_mobile:
+    if rule.code_from_mobile:  # 0002 is left to the contract's checks: an ordinary number
         tail = call.mobile[-4:]
-        code = int(tail) if len(tail) == 4 and tail.isdigit() else None
+        code = int(tail) if len(tail) == 4 and tail.isdigit() and tail != "0002" else None
     allowed = SUBMIT_CODES if call.method == "Submit" else GETNUM_CODES
     return code if code in allowed else None
 

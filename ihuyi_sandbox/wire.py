@@ -100,7 +100,7 @@ def parse_json(body: bytes, method: Method) -> Answer:
     """Read a JSON answer to ``method``; raise :class:`MalformedBody` on anything else."""
     try:
         doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedBody(f"not valid JSON: {exc}") from None
     _, id_name = SHAPES[method]
     if not isinstance(doc, dict) or list(doc) != ["code", "msg", id_name]:
