@@ -20,3 +20,6 @@ def make_client() -> Callable[..., FlaskClient]:
 @pytest.fixture
 def client() -> FlaskClient:
     return new_client()
+
+# tests/plugin_project is an outside project: test_pytest_plugin.py runs it as its own pytest session
+collect_ignore = ["plugin_project"]

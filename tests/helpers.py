@@ -3,13 +3,9 @@ in a thread (for settings a test chooses)."""
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -23,6 +19,7 @@ from ihuyi_sandbox.app import create_app
 from ihuyi_sandbox.config import Config
 from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Seed, Settings
 from ihuyi_sandbox.scenario import Scenario, parse
+from ihuyi_sandbox.testing import SandboxProcess, running_sandbox
 
 DEMO = {"account": DEMO_APIID, "password": DEMO_APIKEY}
 VOICE = "/webservice/voice.php"
@@ -57,45 +54,14 @@ class Sandbox:
 
 
 @contextmanager
-def serve_process(*args: str, env: Mapping[str, str] | None = None, timeout: float = 30) -> Iterator[Sandbox]:
+def serve_process(*args: str, env: Mapping[str, str] | None = None) -> Iterator[Sandbox]:
     """``ihuyi-sandbox serve --port 0 ARGS`` as a process; yields once it prints its URL."""
-    command = [sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", "0", *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, **(env or {})}, start_new_session=True)
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    url = None
-    assert process.stdout is not None
-    while url is None:
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"sandbox exited before listening:\n{''.join(lines)}")
-        lines.append(line)
-        found = re.search(r"listening on (http://\S+)", line)
-        url = found.group(1) if found else None
-        if time.monotonic() > deadline:
-            raise RuntimeError("sandbox did not start in time")
-    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
-    time.sleep(0.05)
-    sandbox = Sandbox(url, process, "".join(lines), lines)
-    try:
-        yield sandbox
-    finally:
-        stop(process)
+    with running_sandbox(*args, env=env) as running:
+        yield Sandbox(running.url, running.process, running.banner, running.lines)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            return process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            return process.wait()
-    return process.returncode
+    return SandboxProcess("", process).stop(sig)
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from .. import __version__
 from ..backend import VoiceBackend
 from ..codes import message_for
 from ..model import Account, Delivery, JournalEntry
+from ..openapi import spec
 from ..scenario import Scenario, ScenarioError, load_file, parse, scenario_names
 from .validation import Invalid, check_fields, iso, json_object, query
 
@@ -29,7 +30,7 @@ MAX_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.05
 ADMIN_TOKEN = "IHUYI_SANDBOX_ADMIN_TOKEN"
 #: what needs no token: the health check, and the inbox page and its assets (they hold no data)
-OPEN_ENDPOINTS = frozenset({"sandbox.health", "inbox.page", "inbox.asset"})
+OPEN_ENDPOINTS = frozenset({"sandbox.health", "sandbox.openapi", "inbox.page", "inbox.asset"})
 
 
 def backend() -> VoiceBackend:
@@ -58,6 +59,11 @@ def require_token() -> Response | None:
 @bp.errorhandler(Invalid)
 def invalid(exc: Invalid) -> Response:
     return error(exc.description or "invalid request")
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec())
 
 
 @bp.get("/health")
@@ -172,7 +178,7 @@ def read_account(apiid: str) -> Response:
     return jsonify(account_json(_account_or_404(apiid)))
 
 
-@bp.route("/accounts/<apiid>", methods=["PATCH", "PUT"])
+@bp.patch("/accounts/<apiid>")
 def update_account(apiid: str) -> Response:
     fields = {k: v for k, v in ACCOUNT_FIELDS.items() if k != "apiid"}
     body = _checked_account_fields(check_fields(json_object(request), fields))

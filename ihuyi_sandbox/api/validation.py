@@ -72,6 +72,8 @@ def _convert(name: str, raw: str, kind: str) -> Any:
             raise Invalid(f"{name} must be an integer, got {raw!r}") from None
         if kind == "limit" and not 1 <= value <= 1000:
             raise Invalid(f"limit must be between 1 and 1000, got {value}")
+        if not -(2**63) <= value < 2**63:
+            raise Invalid(f"{name} is out of range: {value}")
         return value
     if kind == "seconds":
         try:
@@ -97,7 +99,7 @@ def parse_time(name: str, raw: str) -> float:
     except ValueError:
         pass
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(f"{name} must be Unix seconds or an ISO 8601 time, got {raw!r}") from None
     if moment.tzinfo is None:

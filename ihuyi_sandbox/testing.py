@@ -1,0 +1,175 @@
+"""Running a sandbox from tests, and driving its ``/_sandbox/`` API: what the pytest plugin's
+fixtures are made of, usable without pytest too.
+
+Standard library only (no Flask import), so a test suite can use it against a sandbox in another
+process or container (``SandboxAPI(url)``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import DEMO_APIID, DEMO_APIKEY
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started, or its API refused a call (the message says why)."""
+
+
+@dataclass
+class SandboxProcess:
+    """A running ``ihuyi-sandbox serve`` process."""
+
+    url: str
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def banner(self) -> str:
+        return "".join(self.lines[:8])
+
+    def output(self) -> str:
+        """Everything the server printed so far."""
+        return "".join(self.lines)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        """Signal the whole process group and wait; SIGKILL after ``timeout``."""
+        process = self.process
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                return process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                return process.wait()
+        return process.returncode
+
+
+def start_sandbox(*args: str, env: Mapping[str, str] | None = None, timeout: float = 30) -> SandboxProcess:
+    """``ihuyi-sandbox serve --port 0 ARGS`` in its own process group, once it prints its URL."""
+    command = [sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", "0", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, **(env or {})}, start_new_session=True)
+    lines: list[str] = []
+    found: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            match = re.search(r"listening on (http://\S+)", line)
+            if match and not found:
+                found.append(match.group(1))
+            if found and (line.startswith("  scenario") or len(lines) > 12):
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout) or not found:
+        SandboxProcess("", process, lines).stop(signal.SIGKILL)
+        raise SandboxError(f"the sandbox did not start:\n{''.join(lines)}")
+    return SandboxProcess(found[0], process, lines)
+
+
+@contextmanager
+def running_sandbox(*args: str, env: Mapping[str, str] | None = None) -> Iterator[SandboxProcess]:
+    sandbox = start_sandbox(*args, env=env)
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+class SandboxAPI:
+    """A client of a sandbox's own API: what was sent, scenarios, reset."""
+
+    def __init__(self, url: str, *, admin_token: str | None = None, account: str = DEMO_APIID,
+                 apikey: str = DEMO_APIKEY) -> None:
+        self.url = url.rstrip("/")
+        self.admin_token = admin_token
+        self.account = account
+        self.apikey = apikey
+
+    def call(self, method: str, path: str, body: Any = None, *, timeout: float = 70) -> Any:
+        """One JSON call; a refusal raises :class:`SandboxError` with the sandbox's reason."""
+        headers = {"Accept": "application/json"}
+        data = None
+        if isinstance(body, str):
+            data, headers["Content-Type"] = body.encode(), "application/toml"
+        elif body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        if self.admin_token:
+            headers["Authorization"] = f"Bearer {self.admin_token}"
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            try:
+                reason = json.loads(error.read())
+            except ValueError:
+                reason = {"error": error.reason}
+            raise SandboxError(f"{method} {path}: HTTP {error.code}: {reason.get('error')}"
+                               + "".join(f"\n  {p}" for p in reason.get("problems", []))) from None
+
+    def latest_code(self, mobile: str, *, wait: float = 5.0, since: float | None = None) -> str:
+        """The last code delivered to ``mobile`` (after ``since``, Unix seconds), waiting up to
+        ``wait`` seconds for one to arrive; :class:`SandboxError` if none does."""
+        params = {"mobile": mobile, "wait": f"{wait:g}"}
+        if since is not None:
+            params["since"] = repr(since)
+        return self.call("GET", "/_sandbox/messages/latest?" + urllib.parse.urlencode(params))["code"]
+
+    def messages(self, **filters: Any) -> list[dict[str, Any]]:
+        """Delivered calls, newest first (filters: mobile, account, since, before, after, limit)."""
+        return self.call("GET", "/_sandbox/messages" + _query(filters))["messages"]
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """Answered requests, newest first (filters: code, method, account, mobile, since, limit…)."""
+        return self.call("GET", "/_sandbox/requests" + _query(filters))["requests"]
+
+    def use_scenario(self, name_or_toml: str) -> dict[str, Any]:
+        """Switch to a shipped scenario (by name or path) or to a TOML text, from its start."""
+        body: Any = name_or_toml if "\n" in name_or_toml or "=" in name_or_toml else {"name": name_or_toml}
+        return self.call("PUT", "/_sandbox/scenario", body)["active"]
+
+    def reset(self) -> None:
+        self.call("POST", "/_sandbox/reset")
+
+    def get_account(self, apiid: str | None = None) -> dict[str, Any]:
+        """An account as the sandbox holds it now (default: this handle's)."""
+        return self.call("GET", f"/_sandbox/accounts/{apiid or self.account}")
+
+
+def _query(filters: Mapping[str, Any]) -> str:
+    given = {k: v for k, v in filters.items() if v is not None}
+    return "?" + urllib.parse.urlencode(given) if given else ""
+
+
+def wait_until(condition: Any, seconds: float = 10, interval: float = 0.1) -> bool:
+    """Poll ``condition()`` until it is true or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
