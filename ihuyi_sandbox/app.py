@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from .api import provider, sandbox
+from .api import inbox, provider, sandbox
 from .backend import VoiceBackend
 from .config import Config
 from .storage import SQLiteStorage, Storage
@@ -32,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.register_blueprint(provider.bp)
     app.register_blueprint(sandbox.bp)
+    app.register_blueprint(inbox.bp)
     app.before_request(sandbox.require_token)
     app.register_error_handler(HTTPException, _http_error)
     return app
@@ -41,12 +42,17 @@ def backend_of(app: Flask) -> VoiceBackend:
     return app.extensions[EXTENSION]
 
 
+def _allowed(error: HTTPException) -> list[str]:
+    methods = getattr(error, "valid_methods", None) or ["GET", "POST"]
+    return sorted(set(methods) - {"HEAD", "OPTIONS"})
+
+
 def _http_error(error: HTTPException) -> Response:
     """Errors outside the ihuyi codes: a plain sentence, JSON under ``/_sandbox/``, never a page
     of HTML or a traceback."""
     message = {
         404: f"no such path {request.path!r}: the provider API is /webservice/voice.php, the sandbox's is /_sandbox/",
-        405: f"{request.method} is not accepted here: use GET or POST",
+        405: f"{request.method} is not accepted here: use {' or '.join(_allowed(error))}",
         413: f"request body larger than the {request.max_content_length} bytes accepted",
     }.get(error.code or 500, error.description or error.name)
     if request.path.startswith("/_sandbox/"):
@@ -56,4 +62,7 @@ def _http_error(error: HTTPException) -> Response:
     else:
         response = Response(message + "\n", content_type="text/plain; charset=utf-8")
     response.status_code = error.code or 500
+    for name, value in error.get_headers():
+        if name.lower() in ("allow", "retry-after", "www-authenticate"):
+            response.headers[name] = value
     return response

@@ -62,7 +62,14 @@ class VoiceBackend:
 
     def reset(self) -> None:
         """Back to the active scenario's start: its state, no deliveries, no journal, no counters."""
-        self.switch(self.scenario)
+        self.switch(self.active())
+
+    def active(self) -> Scenario:
+        """The scenario active now for every worker (another worker may have switched it)."""
+        active = self.storage.active_scenario()
+        if active is not None and active[0] != self._version:
+            self._refresh(active[0])
+        return self.scenario
 
     def _use(self, scenario: Scenario, version: int) -> None:
         self.scenario = scenario
@@ -152,7 +159,7 @@ class VoiceBackend:
             code = decide(method, params, facts, client_ip=entry.client_ip, now=now,
                           skew=self.settings.password_skew)
         if code is Code.OK and method == "Submit":
-            voiceid = self.storage.deliver(_with(entry, code=int(code)), params.get("content", ""))
+            voiceid = self.storage.deliver(_with(entry, code=int(code)))
             if voiceid is not None:
                 return Answer.of(method, code, voiceid)
             code = Code.BALANCE_EXHAUSTED

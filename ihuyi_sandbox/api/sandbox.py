@@ -226,7 +226,7 @@ def scenarios() -> Response:
             available.append({"name": name, "description": load_file(name).description})
         except ScenarioError as exc:
             available.append({"name": name, "error": str(exc)})
-    return jsonify(active=describe(backend().scenario), available=available)
+    return jsonify(active=describe(backend().active()), available=available)
 
 
 @bp.put("/scenario")

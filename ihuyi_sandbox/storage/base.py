@@ -26,9 +26,10 @@ class Storage(Protocol):
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
         """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
 
-    def deliver(self, entry: JournalEntry, content: str) -> str | None:
-        """Atomically take one unit from the account, record the delivery and journal ``entry``
-        with the new voice id. ``None`` (and nothing taken) when the balance is already 0."""
+    def deliver(self, entry: JournalEntry) -> str | None:
+        """Atomically take one unit from the account, record the delivery of ``entry``'s
+        content and journal it with the new voice id. ``None`` (and nothing taken, nothing
+        journaled) when the balance is already 0."""
 
     def record(self, entry: JournalEntry) -> None:
         """Journal a request that took nothing."""
@@ -37,7 +38,8 @@ class Storage(Protocol):
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
-        """Deliveries, newest first; ``before``/``after`` are ids, for paging and following."""
+        """Deliveries, newest first; ``before``/``after`` are ids, for paging and following (with
+        ``after``: the ``limit`` oldest above it, so that following never skips one)."""
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,

@@ -1,0 +1,234 @@
+"""The web inbox at /_sandbox/ in a real browser (Debian's chromium, driven by Playwright) against
+a real ``ihuyi-sandbox serve``."""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import DEMO, Sandbox, serve_process
+
+CHROMIUM = Path("/usr/bin/chromium")
+# under CI a missing browser or Playwright must fail, never pass as skipped
+if not os.environ.get("CI"):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI must have it)",
+                    allow_module_level=True)
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MOBILE = "13812345678"
+TOKEN = "s3cret"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        yield sandbox
+
+
+def open_inbox(browser: Browser, url: str, errors: list[str], **context: object) -> Page:
+    page = browser.new_context(**context).new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, sandbox: Sandbox) -> Iterator[Page]:
+    """The inbox, open; the test fails on any console error it caused."""
+    errors: list[str] = []
+    page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors)
+    expect(page.get_by_test_id("messages-page")).to_have_text("newest · live")
+    yield page
+    page.context.close()
+    assert errors == []
+
+
+def submit(sandbox: Sandbox, content: str, mobile: str = MOBILE) -> int:
+    status, _, body = sandbox.call("Submit", {**DEMO, "mobile": mobile, "content": content})
+    assert status == 200
+    return int(body.split(b"<code>")[1].split(b"</code>")[0])
+
+
+def test_page_loads_without_console_errors(page: Page) -> None:
+    expect(page).to_have_title("ihuyi sandbox · inbox")
+    expect(page.get_by_test_id("messages-empty")).to_be_visible()
+    page.wait_for_timeout(2500)  # a few polls, each of which could log an error
+
+
+def test_delivery_appears_on_the_open_page(page: Page, sandbox: Sandbox) -> None:
+    page.evaluate("window.notReloaded = true")
+    assert submit(sandbox, "482913") == 2
+    message = page.get_by_test_id("message")
+    expect(message).to_have_count(1)
+    expect(message.get_by_test_id("message-code")).to_have_text("482913")
+    expect(message.get_by_test_id("message-mobile")).to_have_text(MOBILE)
+    expect(message.get_by_test_id("message-account")).to_have_text(DEMO["account"])
+    expect(message.get_by_test_id("message-voiceid")).to_have_text(re.compile(r"^\d{20}$"))
+    assert page.evaluate("window.notReloaded") is True
+    size = page.get_by_test_id("message-code").evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
+    assert size >= 32
+
+
+def test_messages_filter_by_mobile(page: Page, sandbox: Sandbox) -> None:
+    submit(sandbox, "1111")
+    submit(sandbox, "2222", mobile="13998765432")
+    expect(page.get_by_test_id("message")).to_have_count(2)
+    page.get_by_test_id("filter-mobile").fill("13998765432")
+    expect(page.get_by_test_id("message")).to_have_count(1)
+    expect(page.get_by_test_id("message-code")).to_have_text("2222")
+    submit(sandbox, "3333", mobile=MOBILE)
+    submit(sandbox, "4444", mobile="13998765432")
+    expect(page.get_by_test_id("message-code")).to_have_text(["4444", "2222"])
+
+
+def test_requests_tab_shows_the_refused_request(page: Page, sandbox: Sandbox) -> None:
+    assert submit(sandbox, "12") == 4070
+    assert submit(sandbox, "123456") == 2
+    page.get_by_test_id("tab-requests").click()
+    requests = page.get_by_test_id("request")
+    expect(requests).to_have_count(2)
+    refused = requests.nth(1)
+    expect(refused.get_by_test_id("request-code")).to_have_text("4070")
+    expect(refused.get_by_test_id("request-message")).to_have_text("语音验证码内容必须为4-6位数字")
+    expect(refused.get_by_test_id("request-method")).to_have_text("Submit")
+    expect(refused.get_by_test_id("request-mobile")).to_have_text(MOBILE)
+    expect(refused.get_by_test_id("request-account")).to_have_text(DEMO["account"])
+    expect(refused.get_by_test_id("request-ip")).to_have_text("127.0.0.1")
+    page.get_by_test_id("filter-code").fill("4070")
+    expect(requests).to_have_count(1)
+    expect(page.get_by_test_id("request-code")).to_have_text("4070")
+    page.get_by_test_id("filter-code").fill("")
+    page.get_by_test_id("filter-method").select_option("GetNum")
+    expect(page.get_by_test_id("requests-empty")).to_be_visible()
+
+
+def test_text_is_never_markup(page: Page, sandbox: Sandbox) -> None:
+    hostile = '<img src=x onerror="document.title=1">'
+    assert submit(sandbox, "1234", mobile=hostile) == 406
+    page.get_by_test_id("tab-requests").click()
+    expect(page.get_by_test_id("request-mobile")).to_have_text(hostile)
+    expect(page.locator("#requests-list img")).to_have_count(0)
+
+
+def test_accounts_tab_shows_the_balance(page: Page, sandbox: Sandbox) -> None:
+    assert submit(sandbox, "482913") == 2
+    page.get_by_test_id("tab-accounts").click()
+    account = page.locator('[data-testid=account][data-apiid="V00000001"]')
+    expect(account.get_by_test_id("account-balance")).to_have_text("999")
+    expect(account.get_by_test_id("account-state")).to_have_text("active")
+    expect(account.get_by_test_id("account-ips")).to_have_text("any")
+
+
+def test_switch_scenario_and_reset(browser: Browser, tmp_path: Path) -> None:
+    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+        errors: list[str] = []
+        page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors)
+        page.get_by_test_id("tab-scenario").click()
+        expect(page.get_by_test_id("scenario-name")).to_have_text("default")
+        page.get_by_test_id("scenario-select").select_option("insufficient-balance")
+        page.get_by_test_id("scenario-switch").click()
+        expect(page.get_by_test_id("scenario-name")).to_have_text("insufficient-balance")
+        page.get_by_test_id("tab-accounts").click()
+        balance = page.get_by_test_id("account-balance")
+        expect(balance).to_have_text(["3"])
+        assert submit(sandbox, "1234") == 2
+        expect(balance).to_have_text(["2"])  # the accounts tab follows, too
+        page.get_by_test_id("tab-messages").click()
+        expect(page.get_by_test_id("message")).to_have_count(1)
+        page.get_by_test_id("tab-scenario").click()
+        page.get_by_test_id("scenario-reset").click()
+        expect(page.get_by_test_id("scenario-status")).to_contain_text("Reset insufficient-balance")
+        page.get_by_test_id("tab-accounts").click()
+        expect(balance).to_have_text(["3"])
+        page.get_by_test_id("tab-messages").click()
+        expect(page.get_by_test_id("messages-empty")).to_be_visible()
+        page.context.close()
+        assert errors == []
+
+
+def test_follows_a_reset_made_elsewhere(page: Page, sandbox: Sandbox) -> None:
+    """A reset restarts the ids, so following with ``after=<newest id>`` alone would miss what comes next."""
+    for content in ("1111", "2222", "3333"):
+        submit(sandbox, content)
+    expect(page.get_by_test_id("message")).to_have_count(3)
+    urllib.request.urlopen(urllib.request.Request(f"{sandbox.url}/_sandbox/reset", method="POST"), timeout=10).close()
+    submit(sandbox, "4444")
+    expect(page.get_by_test_id("message-code")).to_have_text(["4444"], timeout=15_000)
+
+
+def test_paging_older_and_newer(page: Page, sandbox: Sandbox) -> None:
+    for n in range(120):
+        assert submit(sandbox, str(1000 + n)) == 2
+    codes = page.get_by_test_id("message-code")
+    newest = [str(n) for n in range(1119, 1069, -1)]
+    expect(codes).to_have_text(newest)  # followed live, still one page
+    page.get_by_test_id("messages-older").click()
+    expect(codes).to_have_text([str(n) for n in range(1069, 1019, -1)])
+    page.get_by_test_id("messages-older").click()
+    expect(codes).to_have_text([str(n) for n in range(1019, 999, -1)])
+    expect(page.get_by_test_id("messages-older")).to_be_disabled()
+    page.get_by_test_id("messages-newer").click()
+    expect(codes).to_have_text([str(n) for n in range(1069, 1019, -1)])
+    page.get_by_test_id("messages-newer").click()
+    expect(codes).to_have_text(newest)
+    expect(page.get_by_test_id("messages-newer")).to_be_disabled()
+
+
+def test_fits_a_phone_screen(browser: Browser, sandbox: Sandbox) -> None:
+    assert submit(sandbox, "482913") == 2
+    assert submit(sandbox, "12") == 4070
+    errors: list[str] = []
+    page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors, viewport={"width": 390, "height": 844},
+                      device_scale_factor=3, is_mobile=True, has_touch=True)
+    expect(page.get_by_test_id("message-code")).to_have_text("482913")
+    for tab, shown in (("messages", "message"), ("requests", "request"), ("accounts", "account"),
+                       ("scenario", "scenario-rules")):
+        page.get_by_test_id(f"tab-{tab}").click()
+        expect(page.get_by_test_id(shown).first).to_be_attached()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, tab
+    page.context.close()
+    assert errors == []
+
+
+def test_admin_token(browser: Browser, tmp_path: Path) -> None:
+    with serve_process("--db", str(tmp_path / "s.db"), "--admin-token", TOKEN) as sandbox:
+        assert submit(sandbox, "482913") == 2
+        page = open_inbox(browser, f"{sandbox.url}/_sandbox/", [])
+        form = page.get_by_test_id("token-form")
+        expect(form).to_be_visible()
+        page.get_by_test_id("token-input").fill("wrong")
+        page.get_by_test_id("token-submit").click()
+        expect(page.get_by_test_id("token-note")).to_have_text("That token was refused.")
+        page.get_by_test_id("token-input").fill(TOKEN)
+        page.get_by_test_id("token-submit").click()
+        expect(form).to_be_hidden()
+        expect(page.get_by_test_id("message-code")).to_have_text("482913")
+        assert submit(sandbox, "135790") == 2
+        expect(page.get_by_test_id("message-code")).to_have_text(["135790", "482913"])
+        page.context.close()
+
+        # the token in the URL's fragment: used, then taken out of the address bar
+        page = open_inbox(browser, f"{sandbox.url}/_sandbox/#token={TOKEN}", [])
+        expect(page.get_by_test_id("message-code")).to_have_text(["135790", "482913"])
+        expect(page.get_by_test_id("token-form")).to_be_hidden()
+        assert page.url == f"{sandbox.url}/_sandbox/"
+        page.context.close()
