@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from .api import inbox, provider, sandbox
 from .backend import VoiceBackend
 from .config import Config
+from .receipts import Dispatcher
 from .storage import SQLiteStorage, Storage
 
 EXTENSION = "ihuyi_sandbox"
@@ -26,7 +27,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    backend = VoiceBackend(open_storage(config.db), config.scenario)
+    backend = VoiceBackend(open_storage(config.db), config.scenario, policy=config.receipt_policy)
     backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
@@ -40,6 +41,12 @@ def create_app(config: Config | None = None) -> Flask:
 
 def backend_of(app: Flask) -> VoiceBackend:
     return app.extensions[EXTENSION]
+
+
+def start_dispatcher(app: Flask) -> Dispatcher:
+    """The receipt dispatcher for this process (each worker runs one; one at a time sends)."""
+    backend = backend_of(app)
+    return Dispatcher(backend.storage, lambda: backend.active().settings, backend.policy).start()
 
 
 def _allowed(error: HTTPException) -> list[str]:

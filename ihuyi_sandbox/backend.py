@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .codes import Code
+from .codes import DEFAULT_OUTCOME, Code
 from .engine import Call, choose, state_names
-from .model import JournalEntry, Settings, masked
+from .model import Facts, JournalEntry, Settings, masked
+from .receipts import ReceiptPolicy, refusals
 from .rules import decide
 from .scenario import BODY_FAULTS, Scenario, ScenarioError, parse
 from .storage import Storage
@@ -36,9 +37,11 @@ class VoiceBackend:
     """Answers provider requests against a :class:`Storage` under the active :class:`Scenario`,
     journaling every one."""
 
-    def __init__(self, storage: Storage, scenario: Scenario, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, storage: Storage, scenario: Scenario, clock: Callable[[], float] = time.time,
+                 policy: ReceiptPolicy = ReceiptPolicy()) -> None:
         self.storage = storage
         self.clock = clock
+        self.policy = policy
         self._use(scenario, version=-1)
         self._watched: tuple[float, float] = (0.0, self._mtime())
 
@@ -50,6 +53,7 @@ class VoiceBackend:
     def start(self, *, keep_state: bool) -> None:
         """Make this backend's scenario the store's active one; keep the state only if asked and
         the store was already running the same scenario (a restart)."""
+        self.check(self.scenario)
         active = self.storage.active_scenario()
         same = active is not None and active[1] == self.scenario.source
         reset_to = None if keep_state and same else self.scenario.seed
@@ -57,12 +61,19 @@ class VoiceBackend:
 
     def switch(self, scenario: Scenario) -> None:
         """Make ``scenario`` active for every worker and reset the state to its start."""
+        self.check(scenario)
         version = self.storage.activate(scenario.text, scenario.source, reset_to=scenario.seed)
         self._use(scenario, version)
 
     def reset(self) -> None:
         """Back to the active scenario's start: its state, no deliveries, no journal, no counters."""
         self.switch(self.active())
+
+    def check(self, scenario: Scenario) -> None:
+        """Refuse a scenario whose receipt URLs the operator did not allow."""
+        problems = refusals((a.receipt_url for a in scenario.seed.accounts), self.policy)
+        if problems:
+            raise ScenarioError([f"{scenario.source}: {p}" for p in problems])
 
     def active(self) -> Scenario:
         """The scenario active now for every worker (another worker may have switched it)."""
@@ -133,7 +144,7 @@ class VoiceBackend:
             fired = choose(self.scenario.rules, call, self.storage, states=self._states, now=now,
                            seed=self.settings.random_seed)
         if fired is None:
-            return Outcome(self._answer(method, params, facts, entry, now))
+            return Outcome(self._answer(method, params, facts, entry, now, DEFAULT_OUTCOME))
         rule = fired.rule
         delay = fired.latency_seconds
         if rule.fault is not None and rule.fault not in BODY_FAULTS:
@@ -148,10 +159,11 @@ class VoiceBackend:
             return Outcome(Answer.of(method, fired.code), rule.fault, delay)
         entry = _with(entry, fault=rule.fault)
         forced_ok = fired.code == Code.OK and method == "Submit"
-        return Outcome(self._answer(method, params, facts, entry, now, forced_ok=forced_ok), rule.fault, delay)
+        answer = self._answer(method, params, facts, entry, now, rule.outcome or DEFAULT_OUTCOME, forced_ok=forced_ok)
+        return Outcome(answer, rule.fault, delay)
 
-    def _answer(self, method: Method, params: Mapping[str, str], facts, entry: JournalEntry, now: float, *,
-                forced_ok: bool = False) -> Answer:
+    def _answer(self, method: Method, params: Mapping[str, str], facts: Facts, entry: JournalEntry, now: float,
+                outcome: str, *, forced_ok: bool = False) -> Answer:
         """The contract's checks (or a forced success), applied and journaled."""
         if forced_ok:
             code = Code.BAD_CREDENTIALS if facts.account is None else Code.OK
@@ -159,7 +171,9 @@ class VoiceBackend:
             code = decide(method, params, facts, client_ip=entry.client_ip, now=now,
                           skew=self.settings.password_skew)
         if code is Code.OK and method == "Submit":
-            voiceid = self.storage.deliver(_with(entry, code=int(code)))
+            url = facts.account.receipt_url if facts.account is not None else ""
+            voiceid = self.storage.deliver(_with(entry, code=int(code), outcome=outcome), receipt_url=url,
+                                           report_at=now + self.settings.receipt_delay_seconds)
             if voiceid is not None:
                 return Answer.of(method, code, voiceid)
             code = Code.BALANCE_EXHAUSTED

@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from . import __version__
 from .client_cli import add_commands
 from .config import Config, default_db_path
+from .receipts import ReceiptPolicy
 from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
+
+
+#: the banner's last line: once it is printed, the server is up and has said everything
+BANNER_END = "  stop with Ctrl-C (or SIGTERM)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
                        help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
                             "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+    serve.add_argument("--receipt-host", action="append", default=[], metavar="HOST",
+                       help="a host besides loopback that delivery receipts may be sent to (repeatable)")
+    serve.add_argument("--allow-any-receipt-host", action="store_true",
+                       help="let accounts send delivery receipts to any host")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
 
@@ -74,7 +83,13 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
-    app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token))
+    policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
+    try:
+        app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
+                                receipt_policy=policy))
+    except ScenarioError as error:
+        print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
+        return 2
     warning = security_warning(args.host, args.admin_token)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -89,6 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
                  f"  database      {storage.path}",
                  f"  scenario      {scenario.name}: {scenario.description}"]
         lines += [f"  account       APIID {a.apiid}  APIKEY {a.apikey}  (seed balance {a.balance})" for a in accounts]
+        lines.append(BANNER_END)
         return "\n".join(lines)
 
     storage.close()  # the workers open their own connections after the fork

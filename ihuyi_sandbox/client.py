@@ -23,15 +23,17 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from . import __version__, wire
-from .errors import TransportError, error_for
+from .codes import DEFAULT_OUTCOME, OUTCOMES
+from .errors import ReceiptError, TransportError, error_for
 from .passwords import dynamic_password as sign
 from .wire import Answer, Method
 
-__all__ = ["DEFAULT_URL", "SubmitResult", "VoiceClient", "parse_answer"]
+__all__ = ["DEFAULT_URL", "DeliveryReceipt", "SubmitResult", "VoiceClient", "parse_answer", "parse_receipt"]
 
 DEFAULT_URL = "http://api.voice.ihuyi.com"
 VOICE_PATH = "/webservice/voice.php"
@@ -39,6 +41,8 @@ VOICE_PATH = "/webservice/voice.php"
 MAX_BODY = 64 * 1024
 #: the media types each format may carry (the sandbox sends the first; the rest are tolerated
 #: because the real service's XML Content-Type is not documented, CONTRACT.md §4)
+#: the service's clock: China, UTC+8, no daylight saving
+CHINA = timezone(timedelta(hours=8), "CST")
 CONTENT_TYPES = {"xml": ("text/xml", "application/xml"), "json": ("application/json",)}
 
 
@@ -141,6 +145,60 @@ def parse_answer(body: bytes, method: Method, format: str = "xml") -> Answer:
     if answer.method != method:
         raise TransportError(f"body is not a contract answer: a {answer.method} answer to {method}")
     return answer
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """What became of a call, as the service POSTs it to the account's receipt URL."""
+
+    code: int
+    message: str
+    mobile: str
+    voiceid: str
+    #: when the call ended, in the service's time (China, UTC+8)
+    report_time: datetime
+    #: the outcome's name: ``answered``, ``unanswered``, ``busy``, ``powered_off``,
+    #: ``not_in_service`` or ``rejected``
+    outcome: str
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == DEFAULT_OUTCOME
+
+
+RECEIPT_FIELDS = ("code", "msg", "mobilephone", "voiceid", "report_time")
+_OUTCOME_BY_CODE = {code: (name, message) for name, (code, message) in OUTCOMES.items()}
+
+
+def parse_receipt(form: bytes | Mapping[str, str]) -> DeliveryReceipt:
+    """Read and check a receipt, for the integrator's own endpoint: the raw form-encoded body, or
+    the fields a web framework already parsed. Answer the service ``success`` once it is stored;
+    :class:`~ihuyi_sandbox.errors.ReceiptError` means it is not a receipt the service sends."""
+    if isinstance(form, (bytes, bytearray)):
+        try:
+            fields = dict(urllib.parse.parse_qsl(bytes(form).decode("utf-8"), keep_blank_values=True,
+                                                 strict_parsing=True))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ReceiptError(f"not a form-encoded UTF-8 body: {exc}") from None
+    else:
+        fields = dict(form)
+    if sorted(fields) != sorted(RECEIPT_FIELDS):
+        raise ReceiptError(f"a receipt has the fields {', '.join(RECEIPT_FIELDS)}; got {', '.join(fields) or 'none'}")
+    code_text = fields["code"]
+    if not code_text.isascii() or not code_text.isdigit() or int(code_text) not in _OUTCOME_BY_CODE:
+        raise ReceiptError(f"unknown receipt code {code_text!r}")
+    outcome, message = _OUTCOME_BY_CODE[int(code_text)]
+    if fields["msg"] != message:
+        raise ReceiptError(f"msg {fields['msg']!r} is not the one for code {code_text} ({message!r})")
+    if not (fields["voiceid"].isascii() and fields["voiceid"].isdigit() and fields["voiceid"] != "0"):
+        raise ReceiptError(f"voiceid {fields['voiceid']!r} is not a voice id")
+    if not (fields["mobilephone"].isascii() and fields["mobilephone"].isdigit()):
+        raise ReceiptError(f"mobilephone {fields['mobilephone']!r} is not a number")
+    try:
+        reported = datetime.strptime(fields["report_time"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+    except ValueError:
+        raise ReceiptError(f"report_time {fields['report_time']!r} is not YYYY-MM-DD HH:MM:SS") from None
+    return DeliveryReceipt(int(code_text), message, fields["mobilephone"], fields["voiceid"], reported, outcome)
 
 
 def _post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:

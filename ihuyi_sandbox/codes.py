@@ -75,3 +75,17 @@ def message_for(code: int, method: str = "Submit") -> str:
     if code is Code.OK and method == "GetNum":
         return GETNUM_OK_MESSAGE
     return MESSAGES[code]
+
+
+# What became of a placed call, as a delivery receipt reports it (CONTRACT.md §6). The voice
+# documents name a push but not its codes: these are the sandbox's choice, kept here once for the
+# server, the client's receipt parser and the README.
+OUTCOMES: dict[str, tuple[int, str]] = {
+    "answered": (1, "用户已接听"),
+    "unanswered": (2, "用户未接听"),
+    "busy": (3, "用户忙"),
+    "powered_off": (4, "用户已关机"),
+    "not_in_service": (5, "空号"),
+    "rejected": (6, "用户拒接"),
+}
+DEFAULT_OUTCOME = "answered"

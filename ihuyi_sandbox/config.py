@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .receipts import ReceiptPolicy
 from .scenario import Scenario, load_file
 
 
@@ -29,3 +30,5 @@ class Config:
     max_body: int = 64 * 1024
     #: when set, every /_sandbox/ call but health must send ``Authorization: Bearer <token>``
     admin_token: str | None = None
+    #: where delivery receipts may go besides loopback
+    receipt_policy: ReceiptPolicy = field(default_factory=ReceiptPolicy)

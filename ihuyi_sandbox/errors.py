@@ -106,3 +106,7 @@ class TransportError(Exception):
         self.message = message
         self.url = url
         self.request_sent = request_sent
+
+
+class ReceiptError(ValueError):
+    """A delivery receipt that is not one the service sends: a field missing, unknown or wrong."""

@@ -21,6 +21,8 @@ class Account:
     auto_frozen: bool = False
     #: the IPs the account registered ("备案ip"); empty means any IP may call
     registered_ips: tuple[str, ...] = ()
+    #: where delivery receipts are POSTed ("" for none)
+    receipt_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class Settings:
     num_as_string: bool = True
     #: seed of the draws for ``probability`` rules and latency ranges, so a run can be replayed
     random_seed: int = 0
+    #: seconds from an accepted Submit to its receipt's first attempt (the call's duration)
+    receipt_delay_seconds: float = 3.0
+    #: the wait before retry n is n times this (60 s, then 120 s, as the real service does)
+    receipt_retry_seconds: float = 60.0
+    #: how long a receiver may take to answer one attempt
+    receipt_timeout_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class JournalEntry:
     fault: str | None = None
     #: the store's sequence number, newest highest: the cursor for paging
     id: int = 0
+    #: for an accepted Submit: what became of the call (a key of ``codes.OUTCOMES``)
+    outcome: str | None = None
 
     @property
     def account(self) -> str:
@@ -93,6 +103,38 @@ class Delivery:
     time: float
     #: the store's sequence number, newest highest: the cursor for paging
     id: int = 0
+    #: what became of the call (a key of ``codes.OUTCOMES``)
+    outcome: str = "answered"
+    #: ``none`` (no receipt URL), ``pending``, ``sending``, ``sent`` or ``failed``
+    receipt: str = "none"
+
+
+@dataclass(frozen=True)
+class ReceiptAttempt:
+    time: float
+    url: str
+    status: int | None
+    body: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt to push (or pushed) for a delivery, with every attempt made."""
+
+    id: int
+    voiceid: str
+    account: str
+    mobile: str
+    outcome: str
+    url: str
+    #: when the call ended: the receipt's ``report_time``
+    report_at: float
+    #: ``pending``, ``sending``, ``sent`` or ``failed``
+    status: str
+    attempts: int
+    next_at: float
+    history: tuple[ReceiptAttempt, ...] = ()
 
 
 def masked(params: dict[str, str]) -> dict[str, str]:

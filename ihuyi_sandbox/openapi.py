@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
-from .codes import GETNUM_CODES, SUBMIT_CODES
+from .codes import GETNUM_CODES, OUTCOMES, SUBMIT_CODES
 from .scenario import FAULTS
 
 JSON = "application/json"
@@ -61,7 +61,12 @@ _PROVIDER_RESPONSES = {
 _ACCOUNT_PROPERTIES = {"apiid": {"type": "string", "minLength": 1}, "apikey": {"type": "string", "minLength": 1},
                        "balance": {"type": "integer", "minimum": 0}, "frozen": {"type": "boolean"},
                        "auto_frozen": {"type": "boolean"},
-                       "registered_ips": {"type": "array", "items": {"type": "string"}}}
+                       "registered_ips": {"type": "array", "items": {"type": "string"}},
+                       # the pattern says what a sandbox started without --receipt-host accepts
+                       "receipt_url": {"type": "string", "description": "http(s) URL on loopback or an allowed host; "
+                                                                        "empty for none",
+                                       "pattern": r"^(https?://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?"
+                                                  r"(/[A-Za-z0-9._~/-]*)?)?$"}}
 _SCENARIO_BODY = {"oneOf": [
     {"type": "object", "properties": {"name": _STRING}, "required": ["name"], "additionalProperties": False},
     {"type": "object", "properties": {"toml": _STRING}, "required": ["toml"], "additionalProperties": False}]}
@@ -113,6 +118,18 @@ def spec() -> dict[str, Any]:
                 "responses": {"200": _json(_ref("Account"), "changed"), "400": _ERROR, "404": _ERROR, "401": _ERROR}},
             "delete": {"summary": "Delete an account", "responses": {"200": _json({"type": "object"}, "deleted"),
                                                                       "404": _ERROR, "401": _ERROR}}},
+        "/_sandbox/receipts": {"get": {"summary": "Delivery receipts, newest first, with every attempt",
+                                       "parameters": [_param("voiceid", _STRING), _param("account", _STRING),
+                                                      _param("status", {"type": "string", "enum": [
+                                                          "pending", "sending", "sent", "failed"]}),
+                                                      _param("limit", {"type": "integer", "minimum": 1,
+                                                                       "maximum": 1000})],
+                                       "responses": {"200": _json({"type": "object", "properties": {
+                                           "receipts": {"type": "array", "items": _ref("Receipt")}},
+                                           "required": ["receipts"]}, "receipts"), "400": _ERROR, "401": _ERROR}}},
+        "/_sandbox/receipts/flush": {"post": {"summary": "Make every pending receipt due now", "responses": {
+            "200": _json({"type": "object", "properties": {"scheduled": _INT}, "required": ["scheduled"]},
+                         "how many"), "401": _ERROR}}},
         "/_sandbox/scenarios": {"get": {"summary": "The active scenario and the shipped ones", "responses": {
             "200": _json({"type": "object", "properties": {"active": _ref("Scenario"), "available": {"type": "array"}},
                           "required": ["active", "available"]}, "scenarios"), "401": _ERROR}}},
@@ -150,8 +167,19 @@ def spec() -> dict[str, Any]:
                     "num": {"oneOf": [_STRING, _INT]}}, "required": ["code", "msg"]},
                 "Message": {"type": "object", "properties": {
                     "id": _INT, "voiceid": _STRING, "account": _STRING, "mobile": _STRING, "code": _STRING,
-                    "time": _STRING, "timestamp": {"type": "number"}, "status": _STRING},
-                    "required": ["id", "voiceid", "account", "mobile", "code", "time", "status"]},
+                    "time": _STRING, "timestamp": {"type": "number"}, "status": _STRING,
+                    "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                    "receipt": {"type": "string", "enum": ["none", "pending", "sending", "sent", "failed"]}},
+                    "required": ["id", "voiceid", "account", "mobile", "code", "time", "status", "outcome",
+                                 "receipt"]},
+                "Receipt": {"type": "object", "properties": {
+                    "id": _INT, "voiceid": _STRING, "account": _STRING, "url": _STRING,
+                    "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                    "form": {"type": "object", "additionalProperties": _STRING},
+                    "status": {"type": "string", "enum": ["pending", "sending", "sent", "failed"]},
+                    "attempts": {"type": "array", "items": {"type": "object"}},
+                    "next_attempt": {"type": "string", "nullable": True}},
+                    "required": ["id", "voiceid", "url", "form", "status", "attempts"]},
                 "Request": {"type": "object", "properties": {
                     "id": _INT, "time": _STRING, "timestamp": {"type": "number"}, "client_ip": _STRING,
                     "method": _STRING, "params": {"type": "object", "additionalProperties": _STRING},

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .codes import GETNUM_CODES, SUBMIT_CODES
+from .codes import GETNUM_CODES, OUTCOMES, SUBMIT_CODES
 from .model import Account, Seed, Settings
 
 FAULTS = ("hang", "reset", "http_500", "http_502", "http_503", "http_504",
@@ -67,6 +68,8 @@ class Rule:
     hang_seconds: float = 20.0
     freeze: bool = False
     set_state: str | None = None
+    #: what becomes of an accepted call, as its delivery receipt reports (``codes.OUTCOMES``)
+    outcome: str | None = None
 
     @property
     def counts_calls(self) -> bool:
@@ -131,12 +134,13 @@ def load_file(name_or_path: str) -> Scenario:
 
 # -- parsing and checking ------------------------------------------------------------------------
 TOP_KEYS = {"name", "description", "blacklist", "refused_ips", "settings", "accounts", "rules"}
-SETTING_KEYS = {"namespace", "password_skew", "num_as_string", "random_seed"}
-ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips"}
+SETTING_KEYS = {"namespace", "password_skew", "num_as_string", "random_seed", "receipt_delay_seconds",
+                "receipt_retry_seconds", "receipt_timeout_seconds"}
+ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips", "receipt_url"}
 RULE_KEYS = {"name", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
              "content_regex", "format", "client_ip", "state", "nth", "every", "from_call", "until_call",
              "after_successes", "times", "probability", "limit", "code", "code_from_mobile", "latency_ms",
-             "fault", "hang_seconds", "freeze", "set_state"}
+             "fault", "hang_seconds", "freeze", "set_state", "outcome"}
 LIMIT_KEYS = {"count", "window_seconds", "per"}
 
 
@@ -271,7 +275,20 @@ class _Checker:
             password_skew=default.password_skew if skew is None else skew,
             num_as_string=self.typed(table, "num_as_string", bool, path, default.num_as_string),
             random_seed=self.typed(table, "random_seed", int, path, default.random_seed, "an integer"),
+            receipt_delay_seconds=self.seconds(table, "receipt_delay_seconds", path, default.receipt_delay_seconds),
+            receipt_retry_seconds=self.seconds(table, "receipt_retry_seconds", path, default.receipt_retry_seconds),
+            receipt_timeout_seconds=self.seconds(table, "receipt_timeout_seconds", path,
+                                                 default.receipt_timeout_seconds),
         )
+
+    def seconds(self, table: dict[str, Any], key: str, path: tuple[Any, ...], default: float) -> float:
+        value = self.typed(table, key, (int, float), path, what="a number of seconds")
+        if value is None:
+            return default
+        if not 0 <= value <= 86400:
+            self.fail((*path, key), f"{key} must be between 0 and 86400, got {value}")
+            return default
+        return float(value)
 
     def accounts(self, tables: list[Any]) -> list[Account]:
         accounts: list[Account] = []
@@ -296,8 +313,17 @@ class _Checker:
                 frozen=self.typed(table, "frozen", bool, path, False),
                 auto_frozen=self.typed(table, "auto_frozen", bool, path, False),
                 registered_ips=tuple(sorted(self.strings(table, "registered_ips", path) or ())),
+                receipt_url=self.receipt_url(table, path),
             ))
         return accounts
+
+    def receipt_url(self, table: dict[str, Any], path: tuple[Any, ...]) -> str:
+        url = self.typed(table, "receipt_url", str, path, "")
+        problem = url_problem(url) if url else None
+        if problem:
+            self.fail((*path, "receipt_url"), problem)
+            return ""
+        return url
 
     def rule(self, index: int, table: Any) -> Rule | None:
         path: tuple[Any, ...] = ("rules", index)
@@ -329,6 +355,9 @@ class _Checker:
         if probability is not None and not 0 <= probability <= 1:
             self.fail((*path, "probability"), f"probability must be between 0 and 1, got {probability}")
         limit = self.limit(table, path)
+        outcome = self.typed(table, "outcome", str, path)
+        if outcome is not None and outcome not in OUTCOMES:
+            self.fail((*path, "outcome"), f"unknown outcome {outcome!r}; accepted: {', '.join(OUTCOMES)}")
         rule = Rule(
             index=index,
             name=self.typed(table, "name", str, path, ""),
@@ -357,6 +386,7 @@ class _Checker:
             hang_seconds=float(hang) if hang is not None else 20.0,
             freeze=self.typed(table, "freeze", bool, path, False),
             set_state=self.typed(table, "set_state", str, path),
+            outcome=outcome,
         )
         if len(self.problems) == before:  # a rule with a bad key or value gets no second-hand complaints
             self.impossible(rule, path)
@@ -423,9 +453,10 @@ class _Checker:
         if rule.probability == 0:
             self.fail((*path, "probability"), "probability = 0 never fires")
         does = (rule.code is not None, rule.code_from_mobile, rule.latency_ms is not None, rule.fault is not None,
-                rule.set_state is not None)
+                rule.set_state is not None, rule.outcome is not None)
         if not any(does):
-            self.fail(path, "the rule does nothing: give it a code, code_from_mobile, latency_ms, fault or set_state")
+            self.fail(path, "the rule does nothing: give it a code, code_from_mobile, latency_ms, fault, "
+                            "set_state or outcome")
 
     def states(self, rules: tuple[Rule, ...]) -> None:
         reachable = {INITIAL_STATE} | {r.set_state for r in rules if r.set_state}
@@ -433,6 +464,14 @@ class _Checker:
             if rule.state is not None and rule.state not in reachable:
                 self.fail(("rules", rule.index, "state"),
                           f"state {rule.state!r} is never reached: no rule sets it and it is not {INITIAL_STATE!r}")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot receive receipts, or ``None``: it must be an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"receipt_url must be an absolute http:// or https:// URL, got {url!r}"
+    return None
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:

@@ -16,6 +16,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
+from .app import start_dispatcher
+
 
 class SandboxServer(BaseApplication):  # type: ignore[misc]
     def __init__(self, app: Flask, options: dict[str, Any], banner: Callable[[str], str]) -> None:
@@ -28,6 +30,11 @@ class SandboxServer(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
         self.cfg.set("when_ready", self._when_ready)
+        self.cfg.set("post_worker_init", self._post_worker_init)
+
+    def _post_worker_init(self, worker: Any) -> None:
+        # every worker runs a receipt dispatcher; a lease in the store lets one send at a time
+        start_dispatcher(self.application)
 
     def load(self) -> Flask:
         return self.application

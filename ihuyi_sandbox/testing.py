@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cli import BANNER_END
 from .model import DEMO_APIID, DEMO_APIKEY
 
 
@@ -40,7 +41,9 @@ class SandboxProcess:
 
     @property
     def banner(self) -> str:
-        return "".join(self.lines[:8])
+        """What ``serve`` printed at start, up to its last banner line."""
+        end = next((i for i, line in enumerate(self.lines) if line.rstrip("\n") == BANNER_END), len(self.lines))
+        return "".join(self.lines[: end + 1])
 
     def output(self) -> str:
         """Everything the server printed so far."""
@@ -78,7 +81,7 @@ def start_sandbox(*args: str, env: Mapping[str, str] | None = None, timeout: flo
             match = re.search(r"listening on (http://\S+)", line)
             if match and not found:
                 found.append(match.group(1))
-            if found and (line.startswith("  scenario") or len(lines) > 12):
+            if found and line.rstrip("\n") == BANNER_END:
                 ready.set()
         ready.set()
 
@@ -145,6 +148,14 @@ class SandboxAPI:
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """Answered requests, newest first (filters: code, method, account, mobile, since, limit…)."""
         return self.call("GET", "/_sandbox/requests" + _query(filters))["requests"]
+
+    def receipts(self, **filters: Any) -> list[dict[str, Any]]:
+        """Delivery receipts, newest first, with every attempt (filters: voiceid, account, status)."""
+        return self.call("GET", "/_sandbox/receipts" + _query(filters))["receipts"]
+
+    def flush_receipts(self) -> int:
+        """Make every pending receipt due now; how many were."""
+        return self.call("POST", "/_sandbox/receipts/flush")["scheduled"]
 
     def use_scenario(self, name_or_toml: str) -> dict[str, Any]:
         """Switch to a shipped scenario (by name or path) or to a TOML text, from its start."""

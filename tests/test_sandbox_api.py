@@ -26,7 +26,9 @@ def test_messages_newest_first_with_filters_and_paging(client):
     messages = client.get("/_sandbox/messages").json["messages"]
     assert [m["code"] for m in messages] == ["1004", "1003", "1002", "1001", "1000"]
     first = messages[0]
-    assert set(first) == {"id", "voiceid", "account", "mobile", "code", "time", "timestamp", "status"}
+    assert set(first) == {"id", "voiceid", "account", "mobile", "code", "time", "timestamp", "status", "outcome",
+                          "receipt"}
+    assert (first["outcome"], first["receipt"]) == ("answered", "none")
     assert first["status"] == "delivered" and first["account"] == "V00000001" and first["time"].endswith("Z")
     assert [m["code"] for m in client.get("/_sandbox/messages?mobile=13812345671").json["messages"]] == ["1003", "1001"]
     assert client.get("/_sandbox/messages?account=V99").json["messages"] == []
@@ -91,7 +93,8 @@ def test_accounts_create_read_update_delete(client):
     created = client.post("/_sandbox/accounts", json={"apiid": "V2", "apikey": "k", "balance": 2,
                                                       "registered_ips": ["127.0.0.1"]})
     assert created.status_code == 201 and created.json == {"apiid": "V2", "apikey": "k", "balance": 2, "frozen": False,
-                                                           "auto_frozen": False, "registered_ips": ["127.0.0.1"]}
+                                                           "auto_frozen": False, "registered_ips": ["127.0.0.1"],
+                                                           "receipt_url": ""}
     assert client.post("/_sandbox/accounts", json={"apiid": "V2", "apikey": "k"}).status_code == 409
     assert b"<code>2</code>" in client.post(f"{VOICE}?method=Submit", data={
         "account": "V2", "password": "k", "mobile": "13812345678", "content": "1234"}).data

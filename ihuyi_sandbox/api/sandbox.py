@@ -18,9 +18,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import __version__
 from ..backend import VoiceBackend
 from ..codes import message_for
-from ..model import Account, Delivery, JournalEntry
+from ..model import Account, Delivery, JournalEntry, Receipt
+from ..receipts import form_of
 from ..openapi import spec
-from ..scenario import Scenario, ScenarioError, load_file, parse, scenario_names
+from ..scenario import Scenario, ScenarioError, load_file, parse, scenario_names, url_problem
 from .validation import Invalid, check_fields, iso, json_object, query
 
 bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
@@ -74,7 +75,8 @@ def health() -> Response:
 # -- what was sent --------------------------------------------------------------------------------
 def message_json(delivery: Delivery) -> dict[str, Any]:
     return {"id": delivery.id, "voiceid": delivery.voiceid, "account": delivery.account, "mobile": delivery.mobile,
-            "code": delivery.content, "time": iso(delivery.time), "timestamp": delivery.time, "status": "delivered"}
+            "code": delivery.content, "time": iso(delivery.time), "timestamp": delivery.time, "status": "delivered",
+            "outcome": delivery.outcome, "receipt": delivery.receipt}
 
 
 def request_json(entry: JournalEntry) -> dict[str, Any]:
@@ -124,7 +126,7 @@ def requests_journal() -> Response:
 
 # -- accounts and lists -----------------------------------------------------------------------------
 ACCOUNT_FIELDS: dict[str, type] = {"apiid": str, "apikey": str, "balance": int, "frozen": bool,
-                                   "auto_frozen": bool, "registered_ips": list}
+                                   "auto_frozen": bool, "registered_ips": list, "receipt_url": str}
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -137,6 +139,10 @@ def _checked_account_fields(body: dict[str, Any]) -> dict[str, Any]:
     for name in ("apiid", "apikey"):
         if name in body and not body[name]:
             raise Invalid(f"{name} must not be empty")
+    if body.get("receipt_url"):
+        problem = url_problem(body["receipt_url"]) or backend().policy.refusal(body["receipt_url"])
+        if problem:
+            raise Invalid(problem)
     return body
 
 
@@ -211,6 +217,29 @@ def change_list(name: str, value: str) -> Response:
     return jsonify({name.replace("-", "_"): backend().storage.listed(LISTS[name])})
 
 
+# -- receipts ---------------------------------------------------------------------------------------
+def receipt_json(receipt: Receipt) -> dict[str, Any]:
+    return {"id": receipt.id, "voiceid": receipt.voiceid, "account": receipt.account, "url": receipt.url,
+            "outcome": receipt.outcome, "form": form_of(receipt), "status": receipt.status,
+            "attempts": [{"time": iso(a.time), "timestamp": a.time, "url": a.url, "status": a.status,
+                          "body": a.body, "error": a.error} for a in receipt.history],
+            "next_attempt": iso(receipt.next_at) if receipt.status == "pending" else None}
+
+
+@bp.get("/receipts")
+def receipts() -> Response:
+    """Receipts, newest first, with every attempt (time, URL, status, body answered, error)."""
+    args = query(request, {"voiceid": "str", "account": "str", "status": "receipt-status", "limit": "limit"})
+    found = backend().storage.receipts(**{"limit": 50, **args})
+    return jsonify(receipts=[receipt_json(r) for r in found])
+
+
+@bp.post("/receipts/flush")
+def flush_receipts() -> Response:
+    """Make every pending receipt due now, so a test need not wait; the dispatcher sends them."""
+    return jsonify(scheduled=backend().storage.flush_receipts(time.time()))
+
+
 # -- scenarios --------------------------------------------------------------------------------------
 def describe(scenario: Scenario) -> dict[str, Any]:
     return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
@@ -243,9 +272,9 @@ def switch_scenario() -> Response:
                      "or a TOML body with Content-Type application/toml")
     try:
         scenario = load_file(spec["name"]) if "name" in spec else parse(spec["toml"], "<inline>")
+        backend().switch(scenario)
     except ScenarioError as exc:
         return error("the scenario does not load; the active one is unchanged", problems=exc.problems)
-    backend().switch(scenario)
     return jsonify(status="switched", active=describe(scenario))
 
 

@@ -89,7 +89,14 @@ def _convert(name: str, raw: str, kind: str) -> Any:
         return raw
     if kind == "time":
         return parse_time(name, raw)
+    if kind == "receipt-status":
+        if raw not in RECEIPT_STATUSES:
+            raise Invalid(f"{name} must be one of {', '.join(RECEIPT_STATUSES)}, got {raw!r}")
+        return raw
     raise AssertionError(kind)
+
+
+RECEIPT_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 def parse_time(name: str, raw: str) -> float:

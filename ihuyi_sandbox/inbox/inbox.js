@@ -189,7 +189,9 @@
         field("Mobile", m.mobile, "message-mobile"),
         field("Account", m.account, "message-account"),
         timeField(m, "message-time"),
-        field("Voice ID", m.voiceid, "message-voiceid"))));
+        field("Voice ID", m.voiceid, "message-voiceid"),
+        field("Outcome", m.outcome.replace(/_/g, " "), "message-outcome"),
+        field("Receipt", m.receipt, "message-receipt"))));
 
   const requests = feed("requests", (r) => {
     const params = r.params || {};
@@ -221,7 +223,8 @@
           el("dl", {},
             field("Balance", a.balance, "account-balance"),
             field("State", a.auto_frozen ? "auto-frozen (abuse)" : a.frozen ? "frozen" : "active", "account-state"),
-            field("Registered IPs", a.registered_ips.length ? a.registered_ips.join(", ") : "any", "account-ips")))));
+            field("Registered IPs", a.registered_ips.length ? a.registered_ips.join(", ") : "any", "account-ips"),
+            field("Receipt URL", a.receipt_url || "none", "account-receipt-url")))));
       $("accounts-empty").hidden = found.length > 0;
     },
   };

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..model import Account, Delivery, Facts, JournalEntry, Seed
+from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
 
 
 class Storage(Protocol):
@@ -26,10 +26,10 @@ class Storage(Protocol):
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
         """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
 
-    def deliver(self, entry: JournalEntry) -> str | None:
+    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
         """Atomically take one unit from the account, record the delivery of ``entry``'s
-        content and journal it with the new voice id. ``None`` (and nothing taken, nothing
-        journaled) when the balance is already 0."""
+        content, journal it with the new voice id and, with a ``receipt_url``, queue its receipt
+        for ``report_at``. ``None`` (and nothing taken, nothing journaled) when the balance is 0."""
 
     def record(self, entry: JournalEntry) -> None:
         """Journal a request that took nothing."""
@@ -69,6 +69,20 @@ class Storage(Protocol):
 
     def compare_and_set(self, key: str, old: int, new: int) -> bool:
         """Set the counter to ``new`` if it holds ``old`` (absent counts as 0)."""
+
+    def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool: ...
+
+    def claim_receipts(self, now: float, *, limit: int, stale_before: float, max_attempts: int,
+                       retry_seconds: float) -> list[Receipt]: ...
+
+    def finish_attempt(self, receipt: Receipt, attempt: ReceiptAttempt, *, delivered: bool, max_attempts: int,
+                       retry_seconds: float) -> None: ...
+
+    def flush_receipts(self, now: float) -> int:
+        """Make every pending receipt due now; how many."""
+
+    def receipts(self, *, voiceid: str | None = None, account: str | None = None, status: str | None = None,
+                 limit: int = 100) -> list[Receipt]: ...
 
     def bump(self, key: str, by: int = 1) -> int:
         """Add ``by`` to the named counter and return its new value (shared by all workers)."""

@@ -18,26 +18,37 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..model import Account, Delivery, Facts, JournalEntry, Seed
+from ..codes import DEFAULT_OUTCOME
+from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS accounts (
     apiid TEXT PRIMARY KEY, apikey TEXT NOT NULL, balance INTEGER NOT NULL,
     frozen INTEGER NOT NULL DEFAULT 0, auto_frozen INTEGER NOT NULL DEFAULT 0,
-    registered_ips TEXT NOT NULL DEFAULT '[]');
+    registered_ips TEXT NOT NULL DEFAULT '[]', receipt_url TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS blacklist (mobile TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refused_ips (ip TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY, voiceid TEXT NOT NULL, account TEXT NOT NULL,
-    mobile TEXT NOT NULL, content TEXT NOT NULL, time REAL NOT NULL);
+    mobile TEXT NOT NULL, content TEXT NOT NULL, time REAL NOT NULL, outcome TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_mobile ON deliveries (mobile, time);
 CREATE INDEX IF NOT EXISTS deliveries_account ON deliveries (account, time);
 -- AUTOINCREMENT: an id is never issued twice, resets and pruning included; voice ids derive from it
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, client_ip TEXT NOT NULL,
     method TEXT NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL,
-    code INTEGER, voiceid TEXT NOT NULL, fault TEXT);
+    code INTEGER, voiceid TEXT NOT NULL, fault TEXT, outcome TEXT);
+CREATE TABLE IF NOT EXISTS receipts (
+    id INTEGER PRIMARY KEY, voiceid TEXT NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL,
+    outcome TEXT NOT NULL, url TEXT NOT NULL, report_at REAL NOT NULL, status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, claimed_at REAL);
+CREATE INDEX IF NOT EXISTS receipts_due ON receipts (status, next_at);
+CREATE INDEX IF NOT EXISTS receipts_voiceid ON receipts (voiceid);
+CREATE TABLE IF NOT EXISTS receipt_attempts (
+    id INTEGER PRIMARY KEY, receipt_id INTEGER NOT NULL, time REAL NOT NULL, url TEXT NOT NULL,
+    status INTEGER, body TEXT NOT NULL, error TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS receipt_attempts_receipt ON receipt_attempts (receipt_id);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('scenario_version', 0);
 
@@ -52,9 +63,9 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE apiid = NEW.account AND balance > 0);
     UPDATE accounts SET balance = balance - 1 WHERE apiid = NEW.account;
     UPDATE journal SET voiceid = printf('%010d%010d', CAST(NEW.time AS INTEGER), NEW.id) WHERE id = NEW.id;
-    INSERT INTO deliveries (id, voiceid, account, mobile, content, time)
+    INSERT INTO deliveries (id, voiceid, account, mobile, content, time, outcome)
     VALUES (NEW.id, printf('%010d%010d', CAST(NEW.time AS INTEGER), NEW.id), NEW.account, NEW.mobile,
-            json_extract(NEW.params, '$.content'), NEW.time);
+            json_extract(NEW.params, '$.content'), NEW.time, coalesce(NEW.outcome, 'answered'));
 END;
 """
 
@@ -62,12 +73,12 @@ _FACTS = """
 SELECT (SELECT count(*) FROM refused_ips WHERE ip = ?1),
        (SELECT count(*) FROM blacklist WHERE mobile = ?2),
        (SELECT value FROM meta WHERE key = 'scenario_version'),
-       a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips
+       a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips, a.receipt_url
 FROM (SELECT 1) LEFT JOIN accounts a ON a.apiid = ?3
 """
 _JOURNAL_INSERT = """
-INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -131,9 +142,10 @@ class SQLiteStorage:
             self._reset(db, seed)
 
     def _reset(self, db: sqlite3.Connection, seed: Seed) -> None:
-        for table in ("accounts", "blacklist", "refused_ips", "deliveries", "journal", "counters"):
+        for table in ("accounts", "blacklist", "refused_ips", "deliveries", "journal", "counters", "receipts",
+                      "receipt_attempts"):
             db.execute(f"DELETE FROM {table}")
-        db.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)", map(_account_row, seed.accounts))
+        db.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?)", map(_account_row, seed.accounts))
         db.executemany("INSERT INTO blacklist VALUES (?)", [(m,) for m in sorted(seed.blacklist)])
         db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
 
@@ -168,15 +180,25 @@ class SQLiteStorage:
             row = db.execute("SELECT * FROM accounts WHERE apiid = ?", (apiid,)).fetchone()
         return None if row is None else _account(row)
 
-    def deliver(self, entry: JournalEntry) -> str | None:
+    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
+        row = _journal_row(entry, "0")
         with self._connection() as db:
             try:
-                (row,) = db.execute(_JOURNAL_INSERT + " RETURNING id", _journal_row(entry, "0")).fetchall()
+                if not receipt_url:  # the hot path: one statement, one implicit transaction
+                    ((journal_id,),) = db.execute(_JOURNAL_INSERT + " RETURNING id", row).fetchall()
+                    return voice_id(entry.time, journal_id)
+                with self._transaction() as tx:
+                    ((journal_id,),) = tx.execute(_JOURNAL_INSERT + " RETURNING id", row).fetchall()
+                    voiceid = voice_id(entry.time, journal_id)
+                    tx.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, "
+                               "next_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                               (voiceid, entry.account, entry.mobile, entry.outcome or DEFAULT_OUTCOME,
+                                receipt_url, report_at, report_at))
+                return voiceid
             except sqlite3.IntegrityError as exc:
                 if "balance exhausted" in str(exc):
                     return None
                 raise
-        return voice_id(entry.time, row[0])
 
     def record(self, entry: JournalEntry) -> None:
         with self._connection() as db:
@@ -186,7 +208,8 @@ class SQLiteStorage:
                    before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
         where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after)
         with self._connection() as db:
-            rows = db.execute("SELECT voiceid, account, mobile, content, time, id FROM deliveries"
+            rows = db.execute("SELECT voiceid, account, mobile, content, time, id, outcome, coalesce("
+                              "(SELECT status FROM receipts r WHERE r.voiceid = d.voiceid), 'none') FROM deliveries d"
                               f"{where} ORDER BY id {_order(after)} LIMIT ?", (*args, limit)).fetchall()
         return sorted((Delivery(*row) for row in rows), key=lambda d: -d.id)
 
@@ -209,7 +232,7 @@ class SQLiteStorage:
     def create_account(self, account: Account) -> bool:
         with self._connection() as db:
             try:
-                db.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)", _account_row(account))
+                db.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?)", _account_row(account))
             except sqlite3.IntegrityError:
                 return False
         return True
@@ -231,7 +254,7 @@ class SQLiteStorage:
             return db.execute(f"DELETE FROM {table} WHERE {column} = ?", (value,)).rowcount > 0
 
     def update_account(self, apiid: str, **fields: object) -> bool:
-        unknown = set(fields) - {"balance", "frozen", "auto_frozen", "apikey", "registered_ips"}
+        unknown = set(fields) - {"balance", "frozen", "auto_frozen", "apikey", "registered_ips", "receipt_url"}
         if unknown:
             raise ValueError(f"accounts have no field {sorted(unknown)}")
         values = [json.dumps(list(v)) if k == "registered_ips" else v for k, v in fields.items()]  # type: ignore[call-overload]
@@ -261,6 +284,83 @@ class SQLiteStorage:
             db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", (key, new))
         return True
 
+    # -- receipts ---------------------------------------------------------------------------
+    def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool:
+        """Take or keep the named lease for ``ttl`` seconds; ``False`` if another owner holds it."""
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (f"lease:{name}",)).fetchone()
+            if row is not None:
+                holder, _, until = str(row[0]).rpartition("@")
+                if holder != owner and float(until) > now:
+                    return False
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"lease:{name}", f"{owner}@{now + ttl}"))
+        return True
+
+    def claim_receipts(self, now: float, *, limit: int, stale_before: float, max_attempts: int,
+                       retry_seconds: float) -> list[Receipt]:
+        """Claim the receipts due now (one attempt each). Receipts claimed before ``stale_before``
+        and never finished were cut short (a crash): that attempt counts, failed."""
+        with self._transaction() as db:
+            stale = db.execute("SELECT id, url, attempts FROM receipts WHERE status = 'sending' AND claimed_at < ?",
+                               (stale_before,)).fetchall()
+            for receipt_id, url, attempts in stale:
+                db.execute("INSERT INTO receipt_attempts (receipt_id, time, url, status, body, error) "
+                           "VALUES (?, ?, ?, NULL, '', 'interrupted: the sandbox stopped during the attempt')",
+                           (receipt_id, now, url))
+                self._schedule(db, receipt_id, attempts, now, max_attempts, retry_seconds)
+            rows = db.execute("SELECT id FROM receipts WHERE status = 'pending' AND next_at <= ? "
+                              "ORDER BY next_at LIMIT ?", (now, limit)).fetchall()
+            ids = [row[0] for row in rows]
+            db.executemany("UPDATE receipts SET status = 'sending', attempts = attempts + 1, claimed_at = ? "
+                           "WHERE id = ?", [(now, i) for i in ids])
+            claimed = [self._receipt(db, i) for i in ids]
+        return claimed
+
+    @staticmethod
+    def _schedule(db: sqlite3.Connection, receipt_id: int, attempts: int, now: float, max_attempts: int,
+                  retry_seconds: float) -> None:
+        if attempts >= max_attempts:
+            db.execute("UPDATE receipts SET status = 'failed', claimed_at = NULL WHERE id = ?", (receipt_id,))
+        else:  # the wait grows: retry n comes n intervals after attempt n
+            db.execute("UPDATE receipts SET status = 'pending', claimed_at = NULL, next_at = ? WHERE id = ?",
+                       (now + attempts * retry_seconds, receipt_id))
+
+    def finish_attempt(self, receipt: Receipt, attempt: ReceiptAttempt, *, delivered: bool, max_attempts: int,
+                       retry_seconds: float) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM receipts WHERE id = ? AND status = 'sending'", (receipt.id,)).fetchone() is None:
+                return  # reset meanwhile, or already counted as interrupted
+            db.execute("INSERT INTO receipt_attempts (receipt_id, time, url, status, body, error) VALUES (?, ?, ?, ?, ?, ?)",
+                       (receipt.id, attempt.time, attempt.url, attempt.status, attempt.body, attempt.error))
+            if delivered:
+                db.execute("UPDATE receipts SET status = 'sent', claimed_at = NULL WHERE id = ?", (receipt.id,))
+            else:
+                self._schedule(db, receipt.id, receipt.attempts, attempt.time, max_attempts, retry_seconds)
+
+    def flush_receipts(self, now: float) -> int:
+        with self._connection() as db:
+            return db.execute("UPDATE receipts SET next_at = ? WHERE status = 'pending' AND next_at > ?",
+                              (now, now)).rowcount
+
+    def receipts(self, *, voiceid: str | None = None, account: str | None = None, status: str | None = None,
+                 limit: int = 100) -> list[Receipt]:
+        where, args = _where(voiceid=voiceid, account=account, status=status)
+        with self._connection() as db:
+            ids = [row[0] for row in db.execute(f"SELECT id FROM receipts{where} ORDER BY id DESC LIMIT ?",
+                                                (*args, limit))]
+            return [self._receipt(db, i) for i in ids]
+
+    @staticmethod
+    def _receipt(db: sqlite3.Connection, receipt_id: int) -> Receipt:
+        (voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at) = db.execute(
+            "SELECT voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at FROM receipts "
+            "WHERE id = ?", (receipt_id,)).fetchone()
+        history = tuple(ReceiptAttempt(*row) for row in db.execute(
+            "SELECT time, url, status, body, error FROM receipt_attempts WHERE receipt_id = ? ORDER BY id",
+            (receipt_id,)))
+        return Receipt(receipt_id, voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at,
+                       history)
+
     def bump(self, key: str, by: int = 1) -> int:
         with self._connection() as db:
             (value,) = db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
@@ -269,10 +369,10 @@ class SQLiteStorage:
 
 
 def _account(row: tuple) -> Account | None:
-    apiid, apikey, balance, frozen, auto_frozen, ips = row
+    apiid, apikey, balance, frozen, auto_frozen, ips, receipt_url = row
     if apiid is None:
         return None
-    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)))
+    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)), receipt_url)
 
 
 def voice_id(time: float, journal_id: int) -> str:
@@ -281,7 +381,8 @@ def voice_id(time: float, journal_id: int) -> str:
 
 
 def _account_row(a: Account) -> tuple:
-    return (a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen), json.dumps(list(a.registered_ips)))
+    return (a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen), json.dumps(list(a.registered_ips)),
+            a.receipt_url)
 
 
 _LISTS = {"blacklist": "mobile", "refused_ips": "ip"}
@@ -289,7 +390,7 @@ _LISTS = {"blacklist": "mobile", "refused_ips": "ip"}
 
 def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
-            json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid, entry.fault)
+            json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid, entry.fault, entry.outcome)
 
 
 def _order(after: int | None) -> str:

@@ -1,0 +1,154 @@
+"""Delivery receipts: pushing each call's outcome to the integrator's URL, as the real service
+does (CONTRACT.md §6).
+
+After an accepted Submit whose account has a receipt URL, a receipt waits in the store for the
+call's duration (``receipt_delay_seconds``), then is POSTed form-encoded with ``code``, ``msg``,
+``mobilephone``, ``voiceid`` and ``report_time``. The receiver must answer ``success``; anything
+else is retried, at most :data:`MAX_ATTEMPTS` attempts, the n-th retry n intervals later.
+
+Every worker process runs a :class:`Dispatcher` thread, but only the holder of a lease in the
+store sends: one dispatcher for the whole server, taken over within seconds if its worker dies.
+Each attempt is claimed in a transaction before it is sent, so it is made once, never twice,
+and an attempt cut short by a crash counts as a failed one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from .client import CHINA
+from .codes import OUTCOMES
+from .model import Receipt, ReceiptAttempt, Settings
+from .storage import Storage
+
+log = logging.getLogger("ihuyi_sandbox.receipts")
+
+MAX_ATTEMPTS = 3
+LEASE = "receipt-dispatcher"
+LEASE_SECONDS = 5.0
+POLL_SECONDS = 0.1
+
+
+def form_of(receipt: Receipt) -> dict[str, str]:
+    """The POSTed fields, in the real service's order."""
+    code, message = OUTCOMES[receipt.outcome]
+    return {"code": str(code), "msg": message, "mobilephone": receipt.mobile, "voiceid": receipt.voiceid,
+            "report_time": report_time(receipt.report_at)}
+
+
+def report_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class ReceiptPolicy:
+    """Which receipt URLs the operator allows: loopback always, other hosts only if named at
+    start (``--receipt-host``), or any with ``--allow-any-receipt-host``."""
+
+    hosts: frozenset[str] = frozenset()
+    allow_any: bool = False
+
+    def refusal(self, url: str) -> str | None:
+        """Why receipts may not go to ``url``, or ``None`` if they may."""
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+        if self.allow_any or host in self.hosts or host == "localhost":
+            return None
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                return None
+        except ValueError:
+            pass
+        return (f"receipt URL {url!r}: host {host!r} is neither loopback nor allowed; start the sandbox with "
+                f"--receipt-host {host} (or --allow-any-receipt-host) to send receipts there")
+
+
+def send(receipt: Receipt, timeout: float, clock: Callable[[], float] = time.time) -> tuple[ReceiptAttempt, bool]:
+    """One attempt: POST the form, and whether the receiver acknowledged it with ``success``."""
+    body = urllib.parse.urlencode(form_of(receipt)).encode()
+    request = urllib.request.Request(receipt.url, data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                                              "User-Agent": "ihuyi-sandbox receipts"})
+    status: int | None = None
+    answer, error = b"", ""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, answer = response.status, response.read(4096)
+    except urllib.error.HTTPError as exc:
+        status, answer, error = exc.code, exc.read(4096), f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        error = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else str(reason)
+    text = answer.decode("utf-8", "replace")
+    delivered = status == 200 and text.strip() == "success"
+    if not delivered and not error:
+        error = f"the receiver answered {text[:80]!r}, not 'success'"
+    return ReceiptAttempt(clock(), receipt.url, status, text[:1000], error), delivered
+
+
+class Dispatcher:
+    """Sends due receipts from one worker at a time (see the module's docstring)."""
+
+    def __init__(self, storage: Storage, settings: Callable[[], Settings], policy: ReceiptPolicy,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.storage = storage
+        self.settings = settings
+        self.policy = policy
+        self.clock = clock
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="receipt")
+        self._thread = threading.Thread(target=self._run, name="receipt-dispatcher", daemon=True)
+
+    def start(self) -> "Dispatcher":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                self.tick()
+            except Exception:  # the dispatcher must outlive any one bad moment (a locked store, say)
+                log.exception("receipt dispatcher: this round failed; trying again")
+
+    def tick(self) -> list[Receipt]:
+        """One round: if this dispatcher holds the lease, claim what is due and send it."""
+        now = self.clock()
+        if not self.storage.hold_lease(LEASE, self.owner, now, LEASE_SECONDS):
+            return []
+        settings = self.settings()
+        claimed = self.storage.claim_receipts(
+            now, limit=32, stale_before=now - settings.receipt_timeout_seconds - LEASE_SECONDS - 5,
+            max_attempts=MAX_ATTEMPTS, retry_seconds=settings.receipt_retry_seconds)
+        for receipt in claimed:
+            self._pool.submit(self._attempt, receipt, settings)
+        return claimed
+
+    def _attempt(self, receipt: Receipt, settings: Settings) -> None:
+        refusal = self.policy.refusal(receipt.url)
+        if refusal:
+            attempt, delivered = ReceiptAttempt(self.clock(), receipt.url, None, "", refusal), False
+        else:
+            attempt, delivered = send(receipt, settings.receipt_timeout_seconds, self.clock)
+        self.storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
+                                    retry_seconds=settings.receipt_retry_seconds)
+
+
+def refusals(urls: Iterable[str], policy: ReceiptPolicy) -> list[str]:
+    return [reason for url in urls if url and (reason := policy.refusal(url))]
