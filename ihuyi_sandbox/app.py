@@ -14,6 +14,7 @@ from .receipts import Dispatcher
 from .storage import SQLiteStorage, Storage
 
 EXTENSION = "ihuyi_sandbox"
+RETENTION = "IHUYI_SANDBOX_RETENTION"
 
 
 def open_storage(db: str) -> Storage:
@@ -31,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
+    app.config[RETENTION] = config.retention
     app.register_blueprint(provider.bp)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(inbox.bp)
@@ -46,7 +48,8 @@ def backend_of(app: Flask) -> VoiceBackend:
 def start_dispatcher(app: Flask) -> Dispatcher:
     """The receipt dispatcher for this process (each worker runs one; one at a time sends)."""
     backend = backend_of(app)
-    return Dispatcher(backend.storage, lambda: backend.active().settings, backend.policy).start()
+    return Dispatcher(backend.storage, lambda: backend.active().settings, backend.policy,
+                      retention=app.config[RETENTION]).start()
 
 
 def _allowed(error: HTTPException) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from . import __version__
 from .client_cli import add_commands
 from .config import Config, default_db_path
+from .model import Retention
 from .receipts import ReceiptPolicy
 from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
 
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a host besides loopback that delivery receipts may be sent to (repeatable)")
     serve.add_argument("--allow-any-receipt-host", action="store_true",
                        help="let accounts send delivery receipts to any host")
+    serve.add_argument("--keep-requests", type=_positive, default=Retention.max_rows, metavar="N",
+                       help="keep the newest N requests and deliveries in the journal and inbox (default: %(default)s)")
+    serve.add_argument("--keep-days", type=float, default=Retention.max_age_seconds / 86400, metavar="DAYS",
+                       help="forget requests and deliveries older than this (default: %(default)g)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
 
@@ -86,7 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
     try:
         app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
-                                receipt_policy=policy))
+                                receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400)))
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
         return 2

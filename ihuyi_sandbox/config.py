@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import Retention
 from .receipts import ReceiptPolicy
 from .scenario import Scenario, load_file
 
@@ -32,3 +33,5 @@ class Config:
     admin_token: str | None = None
     #: where delivery receipts may go besides loopback
     receipt_policy: ReceiptPolicy = field(default_factory=ReceiptPolicy)
+    #: how much of the journal and the inbox to keep
+    retention: Retention = field(default_factory=Retention)

@@ -46,6 +46,15 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How much of the journal and the inbox a long-lived sandbox keeps: the newest ``max_rows``
+    requests, none older than ``max_age_seconds``."""
+
+    max_rows: int = 100_000
+    max_age_seconds: float = 7 * 86400
+
+
+@dataclass(frozen=True)
 class Seed:
     """The state a sandbox starts from, and returns to on reset."""
 

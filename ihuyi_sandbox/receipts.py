@@ -30,7 +30,7 @@ from datetime import datetime
 
 from .client import CHINA
 from .codes import OUTCOMES
-from .model import Receipt, ReceiptAttempt, Settings
+from .model import Receipt, ReceiptAttempt, Retention, Settings
 from .storage import Storage
 
 log = logging.getLogger("ihuyi_sandbox.receipts")
@@ -39,6 +39,7 @@ MAX_ATTEMPTS = 3
 LEASE = "receipt-dispatcher"
 LEASE_SECONDS = 5.0
 POLL_SECONDS = 0.1
+PRUNE_SECONDS = 5.0
 
 
 def form_of(receipt: Receipt) -> dict[str, str]:
@@ -98,14 +99,17 @@ def send(receipt: Receipt, timeout: float, clock: Callable[[], float] = time.tim
 
 
 class Dispatcher:
-    """Sends due receipts from one worker at a time (see the module's docstring)."""
+    """Sends due receipts from one worker at a time (see the module's docstring), and keeps the
+    journal within its :class:`~ihuyi_sandbox.model.Retention` while it holds the lease."""
 
     def __init__(self, storage: Storage, settings: Callable[[], Settings], policy: ReceiptPolicy,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, retention: Retention = Retention()) -> None:
         self.storage = storage
         self.settings = settings
         self.policy = policy
         self.clock = clock
+        self.retention = retention
+        self._pruned_at = 0.0
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="receipt")
@@ -132,6 +136,9 @@ class Dispatcher:
         now = self.clock()
         if not self.storage.hold_lease(LEASE, self.owner, now, LEASE_SECONDS):
             return []
+        if now - self._pruned_at >= PRUNE_SECONDS:  # the lease holder also keeps the journal bounded
+            self._pruned_at = now
+            self.storage.prune(keep=self.retention.max_rows, before=now - self.retention.max_age_seconds)
         settings = self.settings()
         claimed = self.storage.claim_receipts(
             now, limit=32, stale_before=now - settings.receipt_timeout_seconds - LEASE_SECONDS - 5,

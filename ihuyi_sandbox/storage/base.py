@@ -70,6 +70,9 @@ class Storage(Protocol):
     def compare_and_set(self, key: str, old: int, new: int) -> bool:
         """Set the counter to ``new`` if it holds ``old`` (absent counts as 0)."""
 
+    def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
+        """Forget all but the newest ``keep`` requests and deliveries, and all older than ``before``."""
+
     def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool: ...
 
     def claim_receipts(self, now: float, *, limit: int, stale_before: float, max_attempts: int,

@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -283,6 +284,31 @@ class SQLiteStorage:
                 return False
             db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", (key, new))
         return True
+
+    # -- retention ---------------------------------------------------------------------------
+    def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
+        """Forget all but the newest ``keep`` requests (with their deliveries) and everything
+        older than ``before``, in short batches so that requests are never kept waiting."""
+        pruned = 0
+        with self._connection() as db:
+            row = db.execute("SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)).fetchone()
+        floor = row[0] + 1 if row else 0  # ids below it are beyond the count
+        while True:
+            with self._transaction() as db:
+                found = db.execute("SELECT max(id), count(*) FROM (SELECT id FROM journal WHERE id < ? OR time < ? "
+                                   "ORDER BY id LIMIT ?)", (floor, before, batch)).fetchone()
+                if not found[1]:
+                    break
+                for table in ("journal", "deliveries"):
+                    db.execute(f"DELETE FROM {table} WHERE id <= ? AND (id < ? OR time < ?)", (found[0], floor, before))
+                pruned += found[1]
+            time.sleep(0)  # let the requests waiting for the write lock through between batches
+        with self._transaction() as db:
+            old = "status IN ('sent', 'failed') AND (report_at < ? OR id <= (SELECT id FROM receipts ORDER BY id DESC LIMIT 1 OFFSET ?))"
+            db.execute(f"DELETE FROM receipt_attempts WHERE receipt_id IN (SELECT id FROM receipts WHERE {old})",
+                       (before, keep))
+            db.execute(f"DELETE FROM receipts WHERE {old}", (before, keep))
+        return pruned
 
     # -- receipts ---------------------------------------------------------------------------
     def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool:
