@@ -28,8 +28,14 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    backend = VoiceBackend(open_storage(config.db), config.scenario, policy=config.receipt_policy)
-    backend.start(keep_state=config.keep_state)
+    storage = open_storage(config.db)
+    if config.attach:
+        backend = VoiceBackend.attach(storage, policy=config.receipt_policy)
+    else:
+        if config.scenario is None:
+            raise ValueError("a Config needs a scenario unless it attaches to a running server's")
+        backend = VoiceBackend(storage, config.scenario, policy=config.receipt_policy)
+        backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.config[RETENTION] = config.retention

@@ -45,6 +45,17 @@ class VoiceBackend:
         self._use(scenario, version=-1)
         self._watched: tuple[float, float] = (0.0, self._mtime())
 
+    @classmethod
+    def attach(cls, storage: Storage, *, policy: ReceiptPolicy = ReceiptPolicy()) -> "VoiceBackend":
+        """A backend for the scenario a running server already made active in ``storage``."""
+        active = storage.active_scenario()
+        if active is None:
+            raise RuntimeError("the database holds no active scenario: start the server, not a worker")
+        version, source, text = active
+        backend = cls(storage, parse(text, source), policy=policy)
+        backend._version = version
+        return backend
+
     # -- the active scenario ----------------------------------------------------------------------
     @property
     def settings(self) -> Settings:

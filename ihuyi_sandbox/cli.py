@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
     serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
-    serve.add_argument("--threads", type=_positive, default=4, help="threads per worker (default: %(default)s)")
+    serve.add_argument("--threads", type=_positive, default=64,
+                       help="most Python threads per worker, started as needed (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
     serve.add_argument("--fresh", action="store_true",
@@ -89,9 +90,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
+    config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
+                    receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
     try:
-        app = create_app(Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
-                                receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400)))
+        app = create_app(config)
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
         return 2
@@ -112,9 +114,9 @@ def _serve(args: argparse.Namespace) -> int:
         lines.append(BANNER_END)
         return "\n".join(lines)
 
-    storage.close()  # the workers open their own connections after the fork
-    serve(app, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
-          banner=banner, access_log=args.access_log)
+    storage.close()  # the workers open their own connections
+    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, banner=banner,
+          access_log=args.access_log)
     return 0
 
 

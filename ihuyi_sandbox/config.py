@@ -23,8 +23,11 @@ def default_db_path() -> str:
 class Config:
     #: SQLite file holding the state; ``:memory:`` for a throw-away in-process store
     db: str = field(default_factory=default_db_path)
-    #: the active scenario: starting state, settings and rules (``scenarios/default.toml``)
-    scenario: Scenario = field(default_factory=lambda: load_file("default"))
+    #: the active scenario: starting state, settings and rules (``scenarios/default.toml``);
+    #: ``None`` with ``attach``
+    scenario: Scenario | None = field(default_factory=lambda: load_file("default"))
+    #: join the scenario and state the database already holds (a worker of a running server)
+    attach: bool = False
     #: keep the state a database already holds for the same scenario (a restart)
     keep_state: bool = True
     #: bodies larger than this are refused with HTTP 413

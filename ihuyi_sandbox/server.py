@@ -1,67 +1,106 @@
-"""Serving the app with gunicorn, a production WSGI server, from the ``serve`` command.
+"""Serving the app with granian (a Rust HTTP server, WSGI mode) from the ``serve`` command.
 
-The app is built once in the arbiter (``preload_app``), so the database is created and seeded
-before any worker exists; each worker then opens its own SQLite connections. SIGTERM stops
-gracefully (workers finish the requests in hand); Ctrl-C stops at once. Either way nothing
-acknowledged is lost, because every answer is committed before it is sent.
+Why granian: its HTTP layer is asynchronous Rust, so idle or trickling clients cost no Python
+thread until their request has arrived whole, and its per-request cost is a fraction of a
+pure-Python server's (bench/RESULTS.md measures the candidates).
+
+The arbiter (this process) creates and seeds the database before any worker exists; each worker
+then builds its own app that joins the running state (``Config.attach``) and opens its own SQLite
+connections. SIGTERM and Ctrl-C stop gracefully; every answer is committed before it is sent, so
+nothing acknowledged is lost.
 """
 
 from __future__ import annotations
 
-import sys
+import json
+import os
+import socket
+import threading
+import time
+import urllib.request
+import uuid
 from collections.abc import Callable
-from typing import Any
+from dataclasses import asdict
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
-from gunicorn.arbiter import Arbiter
 
-from .app import start_dispatcher
+from .config import Config
+from .model import Retention
+from .receipts import ReceiptPolicy
+from .storage import Storage
 
-
-class SandboxServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Flask, options: dict[str, Any], banner: Callable[[str], str]) -> None:
-        self.application = app
-        self.options = options
-        self.banner = banner
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-        self.cfg.set("when_ready", self._when_ready)
-        self.cfg.set("post_worker_init", self._post_worker_init)
-
-    def _post_worker_init(self, worker: Any) -> None:
-        # every worker runs a receipt dispatcher; a lease in the store lets one send at a time
-        start_dispatcher(self.application)
-
-    def load(self) -> Flask:
-        return self.application
-
-    def _when_ready(self, arbiter: Arbiter) -> None:
-        host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]
-        shown = f"[{host}]" if ":" in host else host
-        print(self.banner(f"http://{shown}:{port}"), flush=True)
+#: the worker processes read their configuration from here
+ENV = "IHUYI_SANDBOX_WORKER_CONFIG"
+#: and the banner one of them prints once the server answers
+BANNER_ENV = "IHUYI_SANDBOX_BANNER"
+#: a client may send at most this much of request line and headers
+MAX_HEADER_BYTES = 16 * 1024
 
 
-def serve(app: Flask, *, host: str, port: int, workers: int, threads: int,
-          banner: Callable[[str], str], access_log: bool = False) -> None:
-    options = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "preload_app": True,
-        "graceful_timeout": 10,
-        "timeout": 120,
-        "keepalive": 5,
-        "loglevel": "warning",
-        "accesslog": "-" if access_log else None,
-        "limit_request_line": 8190,
-        "limit_request_fields": 100,
-        "limit_request_field_size": 8190,
-        "proc_name": "ihuyi-sandbox",
-    }
-    SandboxServer(app, options, banner).run()
-    sys.exit(0)
+def free_port(host: str) -> int:
+    """A port nobody listens on now (granian's workers each bind the address, so port 0 cannot
+    be handed to them: it would give each worker a different port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def serve(config: Config, *, host: str, port: int, workers: int, threads: int, banner: Callable[[str], str],
+          access_log: bool = False) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
+    port = port or free_port(host)
+    os.environ[ENV] = json.dumps({
+        "db": config.db, "admin_token": config.admin_token, "max_body": config.max_body,
+        "receipt_policy": {"hosts": sorted(config.receipt_policy.hosts), "allow_any": config.receipt_policy.allow_any},
+        "retention": asdict(config.retention)})
+    server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
+                     factory=True, workers=workers, blocking_threads=threads, backlog=1024,
+                     http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
+                     respawn_failed_workers=True, workers_kill_timeout=10,
+                     log_level=LogLevels.error, log_access=access_log)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    os.environ[BANNER_ENV] = json.dumps({"url": url, "banner": banner(url), "run": uuid.uuid4().hex})
+    server.serve()
+
+
+def _announce_when_up(storage: Storage) -> None:
+    """Print the banner once the server answers, so that whoever reads it can use the URL at once.
+
+    A worker does it, from a thread of its own: a thread started in the arbiter would be forked
+    into the workers mid-flight. The first worker to claim the run's lease prints; the others stay
+    quiet.
+    """
+    announcement = json.loads(os.environ[BANNER_ENV])
+
+    def wait() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{announcement['url']}/_sandbox/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        if storage.hold_lease(f"banner:{announcement['run']}", str(os.getpid()), time.time(), 86400 * 365):
+            print(announcement["banner"], flush=True)
+
+    threading.Thread(target=wait, name="banner", daemon=True).start()
+
+
+def worker_app() -> Flask:
+    """The app of one worker process: it joins the state the arbiter prepared."""
+    from .app import backend_of, create_app, start_dispatcher
+
+    settings = json.loads(os.environ[ENV])
+    policy = ReceiptPolicy(frozenset(settings["receipt_policy"]["hosts"]), settings["receipt_policy"]["allow_any"])
+    app = create_app(Config(db=settings["db"], scenario=None, attach=True, admin_token=settings["admin_token"],
+                            max_body=settings["max_body"], receipt_policy=policy,
+                            retention=Retention(**settings["retention"])))
+    start_dispatcher(app)
+    _announce_when_up(backend_of(app).storage)
+    return app

@@ -23,21 +23,26 @@ def gateway_error(status: int) -> Response:
 
 
 def reset_connection(environ: dict[str, Any]) -> Response:
-    """Abort the connection with a TCP reset and no answer at all.
+    """Drop the connection without an answer.
 
-    ``SO_LINGER`` 0 makes the server's own close send RST; the shutdown stops anything more from
-    being written, so the server's attempt to answer fails quietly (EPIPE) and nothing reaches the
-    client.
+    Where the server lends the socket (werkzeug's, in tests), ``SO_LINGER`` 0 and a shutdown end it
+    at once and the server's attempt to answer fails quietly. Granian keeps its sockets in Rust,
+    so there the answer is made one its HTTP layer refuses to send (both ``Content-Length`` and
+    chunked framing): it closes the connection without writing a byte, and the worker carries on.
     """
-    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-    response = Response(b"", status=200)
-    response.headers["Connection"] = "close"
+        response = Response(b"", status=200)
+        response.headers["Connection"] = "close"
+        return response
+    response = Response(b"x", status=200)
+    response.headers["Transfer-Encoding"] = "chunked"
+    response.headers["Content-Length"] = "1"
     return response
 
 

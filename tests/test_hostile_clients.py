@@ -1,0 +1,110 @@
+"""Slow and hostile clients never stop the others from being served; oversized requests are
+refused cleanly."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+from helpers import DEMO, serve_process
+
+from ihuyi_sandbox.wire import parse_xml
+
+OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with serve_process("--db", str(tmp_path_factory.mktemp("hostile") / "s.db")) as running:
+        yield running
+
+
+def address(sandbox) -> tuple[str, int]:
+    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
+def served(sandbox) -> bool:
+    """An ordinary client gets its answer (a generous bound: this is about starving, not speed)."""
+    status, _, body = sandbox.call("Submit", OK, timeout=10)
+    return status == 200 and parse_xml(body).code == 2
+
+
+def test_connections_that_send_nothing_do_not_starve_others(sandbox):
+    idle = [socket.create_connection(address(sandbox)) for _ in range(64)]
+    try:
+        assert all(served(sandbox) for _ in range(5))
+    finally:
+        for conn in idle:
+            conn.close()
+
+
+def test_a_body_trickling_a_byte_a_second_does_not_starve_others(sandbox):
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with socket.create_connection(address(sandbox)) as conn:
+            conn.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n")
+            while not stop.wait(1.0):
+                try:
+                    conn.sendall(b"a")
+                except OSError:
+                    return
+
+    def header_trickle() -> None:
+        with socket.create_connection(address(sandbox)) as conn:
+            for byte in b"GET /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\n":
+                if stop.wait(1.0):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    slow = [threading.Thread(target=trickle) for _ in range(24)] + [threading.Thread(target=header_trickle)
+                                                                     for _ in range(24)]
+    for thread in slow:
+        thread.start()
+    try:
+        time.sleep(1.5)
+        assert all(served(sandbox) for _ in range(5))
+    finally:
+        stop.set()
+        for thread in slow:
+            thread.join(5)
+
+
+def raw(sandbox, request: bytes) -> bytes:
+    with socket.create_connection(address(sandbox), timeout=10) as conn:
+        conn.sendall(request)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    return data
+
+
+def test_oversized_headers_are_refused_cleanly(sandbox):
+    answer = raw(sandbox, b"GET /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\nX-Big: "
+                 + b"a" * 20000 + b"\r\nConnection: close\r\n\r\n")
+    status = int(answer.split(b" ", 2)[1])
+    assert 400 <= status < 500 and b"Traceback" not in answer
+    assert served(sandbox)
+
+
+def test_an_oversized_url_is_refused_cleanly(sandbox):
+    answer = raw(sandbox, b"GET /webservice/voice.php?method=GetNum&x=" + b"a" * 20000
+                 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert 400 <= int(answer.split(b" ", 2)[1]) < 500
+    assert served(sandbox)
+
+
+def test_an_oversized_body_gets_413(sandbox):
+    body = b"a=" + b"1" * 100_000
+    answer = raw(sandbox, b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                 + str(len(body)).encode() + b"\r\n\r\n" + body)
+    assert answer.startswith(b"HTTP/1.1 413") and b"65536 bytes" in answer
+    assert served(sandbox)
