@@ -42,7 +42,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(provider.bp)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(inbox.bp)
-    app.before_request(sandbox.require_token)
     app.register_error_handler(HTTPException, _http_error)
     return app
 

@@ -147,7 +147,7 @@ class VoiceBackend:
         facts = self.storage.facts(account, mobile, client_ip)
         if facts.scenario_version != self._version:
             self._refresh(facts.scenario_version)
-        entry = JournalEntry(now, client_ip, method, masked(dict(params)))
+        entry = JournalEntry(now, client_ip, method, masked(params))
         fired = None
         if self.scenario.rules:
             call = Call(method, account, mobile, params.get("content", ""),

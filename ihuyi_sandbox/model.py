@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .wire import DEFAULT_NAMESPACE
@@ -146,6 +147,6 @@ class Receipt:
     history: tuple[ReceiptAttempt, ...] = ()
 
 
-def masked(params: dict[str, str]) -> dict[str, str]:
+def masked(params: Mapping[str, str]) -> dict[str, str]:
     """``params`` with the password replaced, so that no journal ever holds a key."""
     return {k: ("***" if k == "password" and v else v) for k, v in params.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from lxml import etree
@@ -55,15 +56,27 @@ class MalformedBody(ValueError):
 
 
 def render_xml(answer: Answer, namespace: str = DEFAULT_NAMESPACE) -> bytes:
-    root_name, id_name = SHAPES[answer.method]
+    head, tail = _xml_around_value(answer.method, answer.code, answer.msg, namespace)
+    return head + answer.value.encode("ascii") + tail
+
+
+_VALUE_MARK = "VALUE"
+
+
+@lru_cache(maxsize=512)
+def _xml_around_value(method: Method, code: int, msg: str, namespace: str) -> tuple[bytes, bytes]:
+    """The answer's bytes before and after its id (or balance), rendered once by lxml: only the
+    digits of the id change from one answer to the next."""
+    root_name, id_name = SHAPES[method]
     root = etree.Element(root_name, nsmap={None: namespace} if namespace else None)
     root.text = "\n"
-    for name, text in (("code", str(answer.code)), ("msg", answer.msg), (id_name, answer.value)):
+    for name, text in (("code", str(code)), ("msg", msg), (id_name, _VALUE_MARK)):
         child = etree.SubElement(root, f"{{{namespace}}}{name}" if namespace else name)
         child.text = text
         child.tail = "\n"
-    root.tail = None
-    return _XML_DECLARATION + etree.tostring(root, encoding="utf-8") + b"\n"
+    body = _XML_DECLARATION + etree.tostring(root, encoding="utf-8") + b"\n"
+    head, tail = body.split(f">{_VALUE_MARK}<".encode())
+    return head + b">", b"<" + tail
 
 
 def render_json(answer: Answer, num_as_string: bool = True) -> bytes:
