@@ -232,3 +232,16 @@ def test_admin_token(browser: Browser, tmp_path: Path) -> None:
         expect(page.get_by_test_id("token-form")).to_be_hidden()
         assert page.url == f"{sandbox.url}/_sandbox/"
         page.context.close()
+
+
+def test_each_call_shows_its_outcome_and_receipt_status(page: Page, sandbox: Sandbox) -> None:
+    from ihuyi_sandbox.testing import SandboxAPI
+
+    api = SandboxAPI(sandbox.url)
+    # a receiver nobody listens on: the receipt stays pending (its first attempt is 3 s away)
+    api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": "http://127.0.0.1:9/receipts"})
+    assert submit(sandbox, "7788", mobile="13900020003") == 2  # the default scenario's "busy" number
+    message = page.get_by_test_id("message")
+    expect(message).to_have_count(1)
+    expect(message.get_by_test_id("message-outcome")).to_have_text("busy")
+    expect(message.get_by_test_id("message-receipt")).to_have_text("pending")
