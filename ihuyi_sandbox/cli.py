@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
     serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
-    serve.add_argument("--threads", type=_positive, default=16,
+    serve.add_argument("--threads", type=_positive, default=32,
                        help="most Python threads per worker, started as needed (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
