@@ -139,6 +139,7 @@ class Dispatcher:
         if now - self._pruned_at >= PRUNE_SECONDS:  # the lease holder also keeps the journal bounded
             self._pruned_at = now
             self.storage.prune(keep=self.retention.max_rows, before=now - self.retention.max_age_seconds)
+            self.storage.checkpoint()
         settings = self.settings()
         claimed = self.storage.claim_receipts(
             now, limit=32, stale_before=now - settings.receipt_timeout_seconds - LEASE_SECONDS - 5,

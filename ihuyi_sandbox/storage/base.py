@@ -73,6 +73,9 @@ class Storage(Protocol):
     def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
         """Forget all but the newest ``keep`` requests and deliveries, and all older than ``before``."""
 
+    def checkpoint(self) -> None:
+        """Fold recent writes into the main store, if the backend has such a step."""
+
     def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool: ...
 
     def claim_receipts(self, now: float, *, limit: int, stale_before: float, max_attempts: int,
