@@ -87,3 +87,14 @@ def scenario_of(seed: Seed | None = None, settings: Settings | None = None, text
 def new_client(seed: Seed | None = None, settings: Settings | None = None, text: str = "") -> FlaskClient:
     """A Flask test client on a fresh in-memory sandbox with the given seed and settings."""
     return create_app(Config(db=":memory:", scenario=scenario_of(seed, settings, text))).test_client()
+
+
+def scenario_text(*, balance: int = 1000, settings: str = "", account: str = "", more: str = "") -> str:
+    """A scenario's TOML with the demo account: ``settings`` and ``account`` are extra lines for
+    those tables, ``more`` comes after (other accounts, rules). Without ``settings`` the demo
+    account's ``balance`` is on line 6."""
+    text = 'name = "test"\ndescription = "made by a test"\n'
+    if settings:
+        text += "[settings]\n" + settings
+    return (text + f'[[accounts]]\napiid = "{DEMO_APIID}"\napikey = "{DEMO_APIKEY}"\nbalance = {balance}\n'
+            + account + more)

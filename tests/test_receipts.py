@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from helpers import DEMO, serve_process
+from helpers import DEMO, scenario_text, serve_process
 
 from ihuyi_sandbox.client import parse_receipt
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError, wait_until
@@ -69,21 +69,9 @@ def receiver(answers: list[str]) -> Iterator[Receiver]:
 
 def scenario(tmp_path, url: str, *, delay: float = 0.2, retry: float = 1.0, timeout: float = 1.0) -> str:
     path = tmp_path / "receipts.toml"
-    path.write_text(f'''name = "receipts"
-description = "receipts to a test receiver"
-[settings]
-receipt_delay_seconds = {delay}
-receipt_retry_seconds = {retry}
-receipt_timeout_seconds = {timeout}
-[[accounts]]
-apiid = "V00000001"
-apikey = "0123456789abcdef0123456789abcdef"
-balance = 100
-receipt_url = "{url}"
-[[rules]]
-mobile = "13900020003"
-outcome = "busy"
-''')
+    settings = f"receipt_delay_seconds = {delay}\nreceipt_retry_seconds = {retry}\nreceipt_timeout_seconds = {timeout}\n"
+    path.write_text(scenario_text(balance=100, settings=settings, account=f'receipt_url = "{url}"\n',
+                                  more='[[rules]]\nmobile = "13900020003"\noutcome = "busy"\n'))
     return str(path)
 
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import DEMO, VOICE, new_client
+from helpers import DEMO, VOICE, new_client, scenario_text
 
 from ihuyi_sandbox.scenario import ScenarioError, parse
 from ihuyi_sandbox.wire import parse_xml
 
 MOBILES = ["13800000001", "13800000002", "13800000003"]
 CODES = [0, 406, 407, 4030, 4051]
-HEAD = '''name = "generated"
-description = "by hypothesis"
-[[accounts]]
-apiid = "V00000001"
-apikey = "0123456789abcdef0123456789abcdef"
-balance = 1000
-'''
+HEAD = scenario_text()
 
 
 @st.composite

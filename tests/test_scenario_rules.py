@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import time
 
-from helpers import DEMO, VOICE, new_client
+from helpers import DEMO, VOICE, new_client, scenario_text
 
 from ihuyi_sandbox.wire import parse_json, parse_xml
 
-HEAD = '''name = "t"
-description = "made by a test"
-[[accounts]]
-apiid = "V00000001"
-apikey = "0123456789abcdef0123456789abcdef"
-balance = 100
-[[accounts]]
-apiid = "V00000002"
-apikey = "k2"
-balance = 100
-'''
+HEAD = scenario_text(balance=100, more='[[accounts]]\napiid = "V00000002"\napikey = "k2"\nbalance = 100\n')
 B = {"account": "V00000002", "password": "k2"}
 
 

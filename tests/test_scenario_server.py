@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import DEMO, VOICE, serve_process
+from helpers import DEMO, VOICE, scenario_text, serve_process
 
 from ihuyi_sandbox.storage import SQLiteStorage
 from ihuyi_sandbox.wire import MalformedBody, parse_xml
@@ -98,15 +98,7 @@ def test_a_switch_reaches_every_worker_and_resets_the_state(tmp_path):
         assert {balance(sandbox) for _ in range(30)} == {3}
 
 
-SCENARIO = '''name = "editable"
-description = "edited by a test"
-[[accounts]]
-apiid = "V00000001"
-apikey = "0123456789abcdef0123456789abcdef"
-balance = 100
-[[rules]]
-code = {code}
-'''
+SCENARIO = scenario_text(balance=100, more="[[rules]]\ncode = {code}\n")
 
 
 def test_editing_the_active_file_reloads_its_rules_and_a_bad_edit_keeps_them(tmp_path):

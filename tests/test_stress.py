@@ -9,7 +9,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from helpers import DEMO, serve_process
+from helpers import DEMO, scenario_text, serve_process
 
 from ihuyi_sandbox.storage import SQLiteStorage
 from ihuyi_sandbox.testing import SandboxAPI
@@ -20,8 +20,7 @@ OK = {**DEMO, "content": "1234"}
 
 def scenario(tmp_path, balance: int) -> str:
     path = tmp_path / "stress.toml"
-    path.write_text(f'name = "stress"\ndescription = "d"\n[[accounts]]\napiid = "V00000001"\n'
-                    f'apikey = "0123456789abcdef0123456789abcdef"\nbalance = {balance}\n')
+    path.write_text(scenario_text(balance=balance))
     return str(path)
 
 
