@@ -71,7 +71,7 @@ class VoiceClient:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ValueError(f"base_url must be http(s)://host[:port][/path], got {base_url!r}")
-        parts.port  # raises ValueError on a port that is not a number
+        _ = parts.port  # raises ValueError on a port that is not a number
         if format not in CONTENT_TYPES:
             raise ValueError(f"format must be 'xml' or 'json', got {format!r}")
         if not timeout > 0:

@@ -10,10 +10,9 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from helpers import DEMO, VOICE, scenario_text, serve_process
+from helpers import DEMO, scenario_text, serve_process
 
 from ihuyi_sandbox.storage import SQLiteStorage
 from ihuyi_sandbox.wire import MalformedBody, parse_xml
