@@ -66,7 +66,14 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
     os.environ[BANNER_ENV] = json.dumps({"url": url, "banner": banner(url), "run": uuid.uuid4().hex})
-    server.serve()
+    try:
+        server.serve()
+    except SystemExit as exit:
+        # Ctrl-C in a terminal (or systemd's stop) signals the workers too: they end on their own
+        # while the arbiter stops them, which granian counts as a crash. Asked to stop, it stopped.
+        if exit.code and server.interrupt_signal:
+            raise SystemExit(0) from None
+        raise
 
 
 def _announce_when_up(storage: Storage) -> None:

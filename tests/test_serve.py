@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 from helpers import DEMO, serve_process, stop
 
 from ihuyi_sandbox.wire import parse_xml
@@ -40,7 +41,15 @@ def test_restart_keeps_balances_deliveries_journal_and_never_reuses_a_voice_id(t
 def test_sigterm_stops_cleanly(tmp_path):
     with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
         sandbox.call("GetNum", DEMO)
-        assert stop(sandbox.process, signal.SIGTERM) == 0
+        assert stop(sandbox.process, signal.SIGTERM) == 0  # to the whole group, as systemd does
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_server_alone_stops_it_cleanly(tmp_path, sig):
+    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+        sandbox.call("GetNum", DEMO)
+        sandbox.process.send_signal(sig)  # as docker stop does, to the main process only
+        assert sandbox.process.wait(timeout=30) == 0
 
 
 def test_raw_utf8_body_through_the_real_server(tmp_path):
