@@ -137,11 +137,9 @@ def parse_answer(body: bytes, method: Method, format: str = "xml") -> Answer:
     if len(body) > MAX_BODY:
         raise TransportError(f"body is not a contract answer: over {MAX_BODY} bytes")
     try:
-        answer = wire.parse_json(body, method) if format == "json" else wire.parse_xml(body)
+        answer = wire.parse(body, method, format)
     except wire.MalformedBody as exc:
         raise TransportError(f"body is not a contract answer: {exc}") from None
-    except RecursionError:  # json.loads on deep nesting, which parse_json lets through
-        raise TransportError("body is not a contract answer: nested too deeply") from None
     if answer.method != method:
         raise TransportError(f"body is not a contract answer: a {answer.method} answer to {method}")
     return answer
