@@ -6,14 +6,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .codes import DEFAULT_OUTCOME, Code
 from .engine import Call, choose, state_names
 from .model import Facts, JournalEntry, Settings, masked
 from .receipts import ReceiptPolicy, refusals
 from .rules import decide
-from .scenario import BODY_FAULTS, Scenario, ScenarioError, parse
+from .scenario import BODY_FAULTS, Scenario, ScenarioError, load_file, parse
 from .storage import Storage
 from .wire import Answer, Method
 
@@ -90,7 +90,7 @@ class VoiceBackend:
         """The scenario active now for every worker (another worker may have switched it)."""
         active = self.storage.active_scenario()
         if active is not None and active[0] != self._version:
-            self._refresh(active[0])
+            self._refresh()
         return self.scenario
 
     def _use(self, scenario: Scenario, version: int) -> None:
@@ -98,7 +98,7 @@ class VoiceBackend:
         self._states = state_names(scenario.rules)
         self._version = version
 
-    def _refresh(self, version: int) -> None:
+    def _refresh(self) -> None:
         """Another worker switched scenario: read the one now active."""
         active = self.storage.active_scenario()
         if active is None:
@@ -128,14 +128,12 @@ class VoiceBackend:
         if mtime == seen:
             return
         try:
-            with open(self.scenario.source, encoding="utf-8") as file:
-                text = file.read()
-            scenario = parse(text, self.scenario.source)
-        except (OSError, UnicodeDecodeError, ScenarioError) as exc:
+            scenario = load_file(self.scenario.source)
+        except ScenarioError as exc:
             log.warning("scenario %s changed but keeps its old rules:\n%s", self.scenario.source, exc)
             return
-        if text != self.scenario.text:
-            self._use(scenario, self.storage.activate(text, scenario.source, reset_to=None))
+        if scenario.text != self.scenario.text:
+            self._use(scenario, self.storage.activate(scenario.text, scenario.source, reset_to=None))
             log.warning("scenario %s reloaded: %d rules", scenario.source, len(scenario.rules))
 
     # -- requests ---------------------------------------------------------------------------------
@@ -146,7 +144,7 @@ class VoiceBackend:
         account, mobile = params.get("account", ""), params.get("mobile", "")
         facts = self.storage.facts(account, mobile, client_ip)
         if facts.scenario_version != self._version:
-            self._refresh(facts.scenario_version)
+            self._refresh()
         entry = JournalEntry(now, client_ip, method, masked(params))
         fired = None
         if self.scenario.rules:
@@ -160,15 +158,15 @@ class VoiceBackend:
         delay = fired.latency_seconds
         if rule.fault is not None and rule.fault not in BODY_FAULTS:
             # the request never reaches the service: nothing changes, nothing is answered by it
-            self.storage.record(_with(entry, code=None, fault=rule.fault))
+            self.storage.record(replace(entry, code=None, fault=rule.fault))
             hang = rule.hang_seconds if rule.fault == "hang" else 0.0
             return Outcome(Answer.of(method, Code.FAILED), rule.fault, delay, hang)
         if fired.code is not None and fired.code != Code.OK:
             if rule.freeze and account:
                 self.storage.update_account(account, auto_frozen=True)
-            self.storage.record(_with(entry, code=fired.code, fault=rule.fault))
+            self.storage.record(replace(entry, code=fired.code, fault=rule.fault))
             return Outcome(Answer.of(method, fired.code), rule.fault, delay)
-        entry = _with(entry, fault=rule.fault)
+        entry = replace(entry, fault=rule.fault)
         forced_ok = fired.code == Code.OK and method == "Submit"
         answer = self._answer(method, params, facts, entry, now, rule.outcome or DEFAULT_OUTCOME, forced_ok=forced_ok)
         return Outcome(answer, rule.fault, delay)
@@ -183,17 +181,11 @@ class VoiceBackend:
                           skew=self.settings.password_skew)
         if code is Code.OK and method == "Submit":
             url = facts.account.receipt_url if facts.account is not None else ""
-            voiceid = self.storage.deliver(_with(entry, code=int(code), outcome=outcome), receipt_url=url,
+            voiceid = self.storage.deliver(replace(entry, code=int(code), outcome=outcome), receipt_url=url,
                                            report_at=now + self.settings.receipt_delay_seconds)
             if voiceid is not None:
                 return Answer.of(method, code, voiceid)
             code = Code.BALANCE_EXHAUSTED
-        self.storage.record(_with(entry, code=int(code)))
+        self.storage.record(replace(entry, code=int(code)))
         balance = facts.account.balance if facts.account is not None else 0
         return Answer.of(method, code, str(balance))
-
-
-def _with(entry: JournalEntry, **changes: object) -> JournalEntry:
-    from dataclasses import replace
-
-    return replace(entry, **changes)  # type: ignore[arg-type]
