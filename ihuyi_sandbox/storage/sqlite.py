@@ -6,6 +6,11 @@ balance takes across processes: K concurrent Submits against a balance of B give
 successes. ``synchronous=NORMAL`` in WAL mode keeps every committed transaction through a crash
 of the server's processes (only a power loss can roll back the last few).
 
+The journal writes of concurrent requests are committed together (*group commit*, see
+:meth:`SQLiteStorage._grouped`): a commit costs about 60 µs of WAL writing whatever it holds, and
+one commit for the sixteen requests in flight instead of sixteen is most of the sandbox's speed.
+Each request still gets its answer only once its own row is committed.
+
 ``:memory:`` gives a private in-process database for tests: one connection behind a lock.
 """
 
@@ -16,8 +21,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from ..codes import DEFAULT_OUTCOME
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
@@ -85,6 +92,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
+@dataclass
+class _Write:
+    """One request's journal write, waiting for the group commit that carries it."""
+
+    op: Callable[[sqlite3.Connection], Any]
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
 class SQLiteStorage:
     """The embedded default :class:`~ihuyi_sandbox.storage.Storage`."""
 
@@ -95,6 +112,8 @@ class SQLiteStorage:
         self._lock = threading.RLock()
         self._write_lock = threading.RLock()
         self._shared: sqlite3.Connection | None = None
+        self._pending: list[_Write] = []
+        self._pending_lock = threading.Lock()
         with self._connection() as db:
             if not self._memory:
                 db.execute("PRAGMA journal_mode=WAL")
@@ -150,6 +169,27 @@ class SQLiteStorage:
                 raise
             db.execute("COMMIT")
 
+    def _grouped(self, op: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run ``op`` in a transaction shared with the other writes waiting meanwhile; return
+        its result once that transaction is committed.
+
+        The write waits for this process's write turn; whichever thread gets the turn commits
+        every write queued by then, its own and its neighbours', in one transaction. A thread
+        that gets the turn and finds its write already committed just leaves. Nothing is
+        answered before its own row is on disk (WAL), so nothing acknowledged is lost.
+        """
+        write = _Write(op)
+        with self._pending_lock:
+            self._pending.append(write)
+        with self._connection(write=True) as db:
+            if not write.done:
+                with self._pending_lock:
+                    batch, self._pending = self._pending, []
+                _commit_together(db, batch)
+        if write.error is not None:
+            raise write.error
+        return write.result
+
     def close(self) -> None:
         if self._memory:
             return
@@ -204,27 +244,27 @@ class SQLiteStorage:
 
     def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
         row = _journal_row(entry, "0")
-        with self._connection(write=True) as db:
+
+        def take_unit(db: sqlite3.Connection) -> str | None:
             try:
-                if not receipt_url:  # the hot path: one statement, one implicit transaction
-                    ((journal_id,),) = db.execute(_JOURNAL_INSERT + " RETURNING id", row).fetchall()
-                    return voice_id(entry.time, journal_id)
-                with self._transaction() as tx:
-                    ((journal_id,),) = tx.execute(_JOURNAL_INSERT + " RETURNING id", row).fetchall()
-                    voiceid = voice_id(entry.time, journal_id)
-                    tx.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, "
-                               "next_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-                               (voiceid, entry.account, entry.mobile, entry.outcome or DEFAULT_OUTCOME,
-                                receipt_url, report_at, report_at))
-                return voiceid
+                ((journal_id,),) = db.execute(_JOURNAL_INSERT + " RETURNING id", row).fetchall()
             except sqlite3.IntegrityError as exc:
-                if "balance exhausted" in str(exc):
+                if "balance exhausted" in str(exc):  # the trigger's RAISE(ABORT): this row only
                     return None
                 raise
+            voiceid = voice_id(entry.time, journal_id)
+            if receipt_url:
+                db.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                           (voiceid, entry.account, entry.mobile, entry.outcome or DEFAULT_OUTCOME, receipt_url,
+                            report_at, report_at))
+            return voiceid
+
+        return self._grouped(take_unit)
 
     def record(self, entry: JournalEntry) -> None:
-        with self._connection(write=True) as db:
-            db.execute(_JOURNAL_INSERT, _journal_row(entry, entry.voiceid))
+        row = _journal_row(entry, entry.voiceid)
+        self._grouped(lambda db: db.execute(_JOURNAL_INSERT, row))
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
@@ -420,6 +460,32 @@ def _account(row: tuple) -> Account | None:
     if apiid is None:
         return None
     return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)), receipt_url)
+
+
+def _commit_together(db: sqlite3.Connection, batch: list[_Write]) -> None:
+    """One transaction for every write of ``batch``. A write that fails alone (its statement
+    rolled back, the transaction intact) fails alone; if the transaction itself is lost (SQLite
+    rolls it back on a full disk or an I/O error) or cannot commit, every write fails with it."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        for write in batch:
+            try:
+                write.result = write.op(db)
+            except Exception as exc:  # noqa: BLE001 - handed to the request it belongs to
+                write.error = exc
+        if not db.in_transaction:
+            raise sqlite3.OperationalError("SQLite rolled the group commit back")
+        db.execute("COMMIT")
+    except BaseException as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        for write in batch:
+            write.result, write.error = None, write.error or exc
+        if not isinstance(exc, Exception):
+            raise
+    finally:
+        for write in batch:
+            write.done = True
 
 
 def voice_id(time: float, journal_id: int) -> str:

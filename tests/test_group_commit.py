@@ -1,0 +1,75 @@
+"""Group commit (storage/sqlite.py): concurrent writes of one process share a transaction, and
+each still gets exactly its own answer, only once it is committed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from ihuyi_sandbox.model import Account, JournalEntry, Seed
+from ihuyi_sandbox.storage import SQLiteStorage
+
+BALANCE = 40
+
+
+def entry(i: int, code: int | None = 2) -> JournalEntry:
+    return JournalEntry(time.time(), "127.0.0.1", "Submit",
+                        {"account": "A1", "mobile": f"138{i:08d}", "content": "1234"}, code=code)
+
+
+@pytest.fixture
+def storage(tmp_path) -> SQLiteStorage:
+    store = SQLiteStorage(str(tmp_path / "s.db"))
+    store.reset(Seed(accounts=(Account("A1", "k", BALANCE),)))
+    return store
+
+
+def test_concurrent_writes_each_get_their_own_answer_and_never_oversell(storage):
+    start = threading.Barrier(32)
+
+    def write(i: int) -> str | None:
+        start.wait() if i < 32 else None
+        if i % 3 == 0:
+            storage.record(entry(i, code=4070))
+            return "recorded"
+        return storage.deliver(entry(i), receipt_url="http://127.0.0.1:9/r" if i % 5 == 0 else "")
+
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(write, range(300)))
+    voiceids = [a for a in answers if a not in (None, "recorded")]
+    assert len(voiceids) == BALANCE == len(set(voiceids))
+    assert answers.count("recorded") == 100 and answers.count(None) == 200 - BALANCE
+    assert storage.account("A1").balance == 0  # type: ignore[union-attr]
+    delivered = storage.deliveries(limit=1000)
+    assert sorted(d.voiceid for d in delivered) == sorted(voiceids)
+    # each delivery went to the mobile of the request that was told its voice id
+    by_voiceid = {d.voiceid: d.mobile for d in delivered}
+    for i, answer in enumerate(answers):
+        if answer not in (None, "recorded"):
+            assert by_voiceid[answer] == f"138{i:08d}"
+    assert len(storage.journal(limit=1000)) == 100 + BALANCE  # exhausted Submits are journaled by the backend
+    assert {r.voiceid for r in storage.receipts(limit=1000)} <= set(voiceids)
+
+
+def test_a_failing_write_fails_alone_and_its_neighbours_commit(storage):
+    """A write that raises (here: a journal row SQLite refuses) gets its own error; the writes
+    committed with it are kept."""
+    failing = replace(entry(1), client_ip=None)  # type: ignore[arg-type]  # a NOT NULL column
+    errors: list[BaseException] = []
+
+    def write(e: JournalEntry) -> str | None:
+        try:
+            return storage.deliver(e)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(write, [failing, *(entry(i) for i in range(2, 10))]))
+    assert answers[0] is None and len(errors) == 1 and "NOT NULL" in str(errors[0])
+    assert all(answers[1:]) and storage.account("A1").balance == BALANCE - 8  # type: ignore[union-attr]
+    assert len(storage.deliveries(limit=100)) == 8
