@@ -1,4 +1,4 @@
-"""The Flask application factory."""
+"""The application factory: the provider API in front of the Flask app of the sandbox's own pages."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.config[RETENTION] = config.retention
-    app.register_blueprint(provider.bp)
+    app.wsgi_app = provider.mount(provider.ProviderAPI(backend, config.max_body), app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)

@@ -108,3 +108,20 @@ def test_an_oversized_body_gets_413(sandbox):
                  + str(len(body)).encode() + b"\r\n\r\n" + body)
     assert answer.startswith(b"HTTP/1.1 413") and b"65536 bytes" in answer
     assert served(sandbox)
+
+
+def test_an_oversized_chunked_body_gets_413(sandbox):
+    body = b"a=" + b"1" * 100_000
+    answer = raw(sandbox, b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 413") and b"65536 bytes" in answer
+    assert served(sandbox)
+
+
+def test_a_chunked_body_within_the_limit_is_read(sandbox):
+    body = b"account=V00000001&password=0123456789abcdef0123456789abcdef"
+    answer = raw(sandbox, b"POST /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200") and b"<code>2</code>" in answer

@@ -94,9 +94,38 @@ def test_oversized_body_gets_413(client):
     assert b"65536 bytes" in response.data
 
 
-def test_other_http_methods_get_a_clear_405(client):
-    response = client.put(f"{VOICE}?method=Submit", data=OK)
-    assert response.status_code == 405 and b"use GET or POST" in response.data
+def test_oversized_multipart_body_gets_413(client):
+    response = client.post(f"{VOICE}?method=Submit", data={**OK, "content": "1" * 70_000})
+    assert response.status_code == 413 and b"65536 bytes" in response.data
+
+
+@pytest.mark.parametrize("verb", ["PUT", "DELETE", "PATCH", "TRACE"])
+def test_other_http_methods_get_a_clear_405_with_allow(client, verb):
+    response = client.open(f"{VOICE}?method=Submit", method=verb, data=OK)
+    assert response.status_code == 405 and f"{verb} is not accepted here: use GET or POST".encode() in response.data
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert response.content_type == "text/plain; charset=utf-8"
+
+
+def test_head_answers_like_get_without_a_body_and_options_lists_the_methods(client):
+    query = "&".join(f"{k}={v}" for k, v in OK.items())
+    got = client.get(f"{VOICE}?method=Submit&{query}")
+    head = client.head(f"{VOICE}?method=Submit&{query}")
+    assert head.status_code == 200 and head.data == b""
+    assert head.content_type == got.content_type == "text/xml; charset=utf-8"
+    options = client.options(VOICE)
+    assert options.status_code == 200 and options.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_an_internal_error_is_a_plain_500_and_the_next_request_is_answered(client, monkeypatch, caplog):
+    backend = client.application.extensions["ihuyi_sandbox"]
+    monkeypatch.setattr(backend, "handle", lambda *args: 1 / 0)
+    response = client.post(f"{VOICE}?method=Submit", data=OK)
+    assert response.status_code == 500 and response.content_type == "text/plain; charset=utf-8"
+    assert b"Traceback" not in response.data and b"server's log" in response.data
+    assert "ZeroDivisionError" in caplog.text
+    monkeypatch.undo()
+    assert code_of(client.post(f"{VOICE}?method=Submit", data=OK)) == 2
 
 
 def test_unknown_paths_get_a_clear_404(client):

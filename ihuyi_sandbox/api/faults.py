@@ -5,9 +5,8 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from dataclasses import dataclass, replace
 from typing import Any
-
-from flask import Response
 
 #: what nginx in front of the real service sends when the PHP behind it fails
 _GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
@@ -17,12 +16,22 @@ _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temp
             504: "Gateway Time-out"}
 
 
-def gateway_error(status: int) -> Response:
-    body = _GATEWAY_PAGE.format(status=status, reason=_REASONS[status])
-    return Response(body, status=status, content_type="text/html")
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer of the provider API, whole: ``headers`` are those beyond Content-Type and
+    Content-Length (which are added from ``content_type`` and ``body`` unless given)."""
+
+    status: int
+    body: bytes
+    content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
-def reset_connection(environ: dict[str, Any]) -> Response:
+def gateway_error(status: int) -> Reply:
+    return Reply(status, _GATEWAY_PAGE.format(status=status, reason=_REASONS[status]).encode(), "text/html")
+
+
+def reset_connection(environ: dict[str, Any]) -> Reply:
     """Drop the connection without an answer.
 
     Where the server lends the socket (werkzeug's, in tests), ``SO_LINGER`` 0 and a shutdown end it
@@ -37,33 +46,28 @@ def reset_connection(environ: dict[str, Any]) -> Response:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        response = Response(b"", status=200)
-        response.headers["Connection"] = "close"
-        return response
-    response = Response(b"x", status=200)
-    response.headers["Transfer-Encoding"] = "chunked"
-    response.headers["Content-Length"] = "1"
-    return response
+        return Reply(200, b"", headers=(("Connection", "close"),))
+    return Reply(200, b"x", headers=(("Content-Length", "1"), ("Transfer-Encoding", "chunked")))
 
 
-def hang(environ: dict[str, Any], seconds: float) -> Response:
+def hang(environ: dict[str, Any], seconds: float) -> Reply:
     """Say nothing for ``seconds`` (bounded by the scenario check), then drop the connection."""
     time.sleep(seconds)
     return reset_connection(environ)
 
 
-def spoil(response: Response, fault: str) -> Response:
+def spoil(reply: Reply, fault: str) -> Reply:
     """The answer with its body truncated, malformed or emptied, or its Content-Type wrong."""
-    body = response.get_data()
+    body = reply.body
     if fault == "truncated":
-        response.set_data(body[: len(body) // 2])
-    elif fault == "malformed":
-        response.set_data(_malformed(body))
-    elif fault == "empty":
-        response.set_data(b"")
-    elif fault == "wrong_content_type":
-        response.headers["Content-Type"] = "text/html; charset=utf-8"
-    return response
+        return replace(reply, body=body[: len(body) // 2])
+    if fault == "malformed":
+        return replace(reply, body=_malformed(body))
+    if fault == "empty":
+        return replace(reply, body=b"")
+    if fault == "wrong_content_type":
+        return replace(reply, content_type="text/html; charset=utf-8")
+    return reply
 
 
 def _malformed(body: bytes) -> bytes:
