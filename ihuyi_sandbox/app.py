@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+from a2wsgi import WSGIMiddleware
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -39,11 +42,30 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.config[RETENTION] = config.retention
-    app.wsgi_app = provider.mount(provider.ProviderAPI(backend, config.max_body), app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = provider.mount(provider.ProviderWSGI(backend, config.max_body), app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)
     return app
+
+
+def asgi_app(app: Flask, *, threads: int) -> Callable[..., Awaitable[None]]:
+    """The ASGI application ``serve`` runs: the provider API on the event loop, in batches
+    (:class:`~ihuyi_sandbox.api.provider.ProviderASGI`), and the rest of ``app`` (the sandbox API,
+    the inbox) in a pool of ``threads`` threads through a2wsgi."""
+    voice = provider.ProviderASGI(backend_of(app), app.config["MAX_CONTENT_LENGTH"])
+    rest = WSGIMiddleware(app, workers=threads)  # type: ignore[arg-type]
+
+    async def application(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] == "http" and scope["path"] == provider.PATH:
+            await voice(scope, receive, send)
+        else:
+            async def receive_coroutine() -> Any:  # a2wsgi needs coroutines; granian's are Rust futures
+                return await receive()
+
+            await rest(scope, receive_coroutine, send)  # type: ignore[arg-type]
+
+    return application
 
 
 def backend_of(app: Flask) -> VoiceBackend:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .codes import DEFAULT_OUTCOME, Code
@@ -137,6 +137,24 @@ class VoiceBackend:
             log.warning("scenario %s reloaded: %d rules", scenario.source, len(scenario.rules))
 
     # -- requests ---------------------------------------------------------------------------------
+    def handle_many(self, calls: Sequence[tuple[Method, Mapping[str, str], str]]) -> list[Outcome | Exception]:
+        """Handle requests that arrived together (``(method, params, client_ip)`` each) in one
+        transaction, in order: one commit for all, which is what makes the server fast. A request
+        that fails gets its exception and undoes only its own writes; if the commit fails, every
+        request gets that error, since none of them is durable."""
+        outcomes: list[Outcome | Exception] = []
+        try:
+            with self.storage.transaction():
+                for method, params, client_ip in calls:
+                    try:
+                        with self.storage.savepoint():
+                            outcomes.append(self.handle(method, params, client_ip))
+                    except Exception as exc:  # noqa: BLE001 - it is that request's answer
+                        outcomes.append(exc)
+        except Exception as exc:  # noqa: BLE001
+            return [exc] * len(calls)
+        return outcomes
+
     def handle(self, method: Method, params: Mapping[str, str], client_ip: str) -> Outcome:
         """Decide, apply and journal one request; the answer is only returned once it is durable."""
         now = self.clock()

@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
     serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
     serve.add_argument("--threads", type=_positive, default=32,
-                       help="most Python threads per worker, started as needed (default: %(default)s)")
+                       help="most threads per worker for the sandbox API and the inbox, started as needed; "
+                            "the provider API runs on the worker's event loop (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
     serve.add_argument("--fresh", action="store_true",

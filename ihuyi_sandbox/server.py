@@ -1,8 +1,10 @@
-"""Serving the app with granian (a Rust HTTP server, WSGI mode) from the ``serve`` command.
+"""Serving the app with granian (a Rust HTTP server, ASGI mode) from the ``serve`` command.
 
-Why granian: its HTTP layer is asynchronous Rust, so idle or trickling clients cost no Python
-thread until their request has arrived whole, and its per-request cost is a fraction of a
-pure-Python server's (bench/RESULTS.md measures the candidates).
+Why granian: its HTTP layer is asynchronous Rust and its per-request cost a fraction of a
+pure-Python server's (bench/RESULTS.md measures the candidates). Why ASGI: the provider API then
+runs on each worker's event loop, where the requests that arrive together are handled and
+committed together and no thread waits on a slow client (see ``api/provider.py``); the sandbox
+API and the inbox, a Flask app, run in a pool of threads beside it.
 
 The arbiter (this process) creates and seeds the database before any worker exists; each worker
 then builds its own app that joins the running state (``Config.attach``) and opens its own SQLite
@@ -19,10 +21,9 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-
-from flask import Flask
+from typing import Any
 
 from .config import Config
 from .model import Retention
@@ -33,6 +34,8 @@ from .storage import Storage
 ENV = "IHUYI_SANDBOX_WORKER_CONFIG"
 #: and the banner one of them prints once the server answers
 BANNER_ENV = "IHUYI_SANDBOX_BANNER"
+#: threads per worker for the Flask app (the sandbox API, the inbox)
+THREADS_ENV = "IHUYI_SANDBOX_THREADS"
 #: a client may send at most this much of request line and headers
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -49,7 +52,7 @@ def free_port(host: str) -> int:
 def serve(config: Config, *, host: str, port: int, workers: int, threads: int, banner: Callable[[str], str],
           access_log: bool = False) -> None:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
@@ -58,8 +61,9 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
         "db": config.db, "admin_token": config.admin_token, "max_body": config.max_body,
         "receipt_policy": {"hosts": sorted(config.receipt_policy.hosts), "allow_any": config.receipt_policy.allow_any},
         "retention": asdict(config.retention)})
-    server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
-                     factory=True, workers=workers, blocking_threads=threads, backlog=1024,
+    os.environ[THREADS_ENV] = str(threads)
+    server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.ASGI,
+                     factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
                      respawn_failed_workers=True, workers_kill_timeout=10,
                      log_level=LogLevels.error, log_access=access_log)
@@ -74,6 +78,16 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
         if exit.code and server.interrupt_signal:
             raise SystemExit(0) from None
         raise
+
+
+def _loop(loops: Any) -> Any:
+    """uvloop where it is installed (a dependency but on Windows), else asyncio's own loop;
+    granian's ``auto`` would prefer rloop, slower for this app (bench/RESULTS.md)."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return loops.asyncio
+    return loops.uvloop
 
 
 def _announce_when_up(storage: Storage) -> None:
@@ -99,9 +113,9 @@ def _announce_when_up(storage: Storage) -> None:
     threading.Thread(target=wait, name="banner", daemon=True).start()
 
 
-def worker_app() -> Flask:
-    """The app of one worker process: it joins the state the arbiter prepared."""
-    from .app import backend_of, create_app, start_dispatcher
+def worker_app() -> Callable[..., Awaitable[None]]:
+    """The ASGI app of one worker process: it joins the state the arbiter prepared."""
+    from .app import asgi_app, backend_of, create_app, start_dispatcher
 
     settings = json.loads(os.environ[ENV])
     policy = ReceiptPolicy(frozenset(settings["receipt_policy"]["hosts"]), settings["receipt_policy"]["allow_any"])
@@ -110,4 +124,4 @@ def worker_app() -> Flask:
                             retention=Retention(**settings["retention"])))
     start_dispatcher(app)
     _announce_when_up(backend_of(app).storage)
-    return app
+    return asgi_app(app, threads=int(os.environ[THREADS_ENV]))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
-import time
 from dataclasses import dataclass, replace
-from typing import Any
 
 #: what nginx in front of the real service sends when the PHP behind it fails
 _GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
@@ -31,15 +29,14 @@ def gateway_error(status: int) -> Reply:
     return Reply(status, _GATEWAY_PAGE.format(status=status, reason=_REASONS[status]).encode(), "text/html")
 
 
-def reset_connection(environ: dict[str, Any]) -> Reply:
-    """Drop the connection without an answer.
+def reset_connection(sock: socket.socket | None) -> Reply:
+    """Drop the connection without an answer (the ``reset`` fault, and ``hang`` after its wait).
 
     Where the server lends the socket (werkzeug's, in tests), ``SO_LINGER`` 0 and a shutdown end it
     at once and the server's attempt to answer fails quietly. Granian keeps its sockets in Rust,
     so there the answer is made one its HTTP layer refuses to send (both ``Content-Length`` and
     chunked framing): it closes the connection without writing a byte, and the worker carries on.
     """
-    sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -48,12 +45,6 @@ def reset_connection(environ: dict[str, Any]) -> Reply:
             pass
         return Reply(200, b"", headers=(("Connection", "close"),))
     return Reply(200, b"x", headers=(("Content-Length", "1"), ("Transfer-Encoding", "chunked")))
-
-
-def hang(environ: dict[str, Any], seconds: float) -> Reply:
-    """Say nothing for ``seconds`` (bounded by the scenario check), then drop the connection."""
-    time.sleep(seconds)
-    return reset_connection(environ)
 
 
 def spoil(reply: Reply, fault: str) -> Reply:

@@ -1,20 +1,30 @@
 """``/webservice/voice.php``: the provider API, byte for byte (CONTRACT.md §1–§4).
 
-This one path is a plain WSGI application, put in front of the Flask app by :func:`mount`.
-Flask's per-request machinery (contexts, URL map, hooks, session) and werkzeug's request and
-response objects cost more than the rest of a journaled Submit, and the provider API needs none
-of them: without them the sandbox answers about twice as many Submits a second
-(bench/RESULTS.md). werkzeug still reads the body (size limit, chunked framing, multipart). The
-sandbox API and the inbox, where Flask earns its keep, stay Flask blueprints.
+One request is read (:func:`read_request`), handled by the backend and rendered (:func:`answer`)
+by the same functions under two interfaces:
+
+* :class:`ProviderASGI`, what ``ihuyi-sandbox serve`` runs (granian, ASGI). Requests that arrive
+  together are handled together in one transaction, one commit for all (``handle_many``), on
+  the event loop: no thread per request, so slow or idle clients, latency and hang faults cost
+  a coroutine, not a thread, and no threads fight over the GIL. This is what lets one worker
+  answer more journaled Submits a second than WireMock answers static stubs (bench/RESULTS.md).
+* :class:`ProviderWSGI`, put in front of the Flask app by :func:`mount`, for WSGI servers and
+  Flask's test client: one request, one transaction.
+
+Neither goes through Flask: its per-request machinery costs more than a journaled Submit, and the
+provider API needs none of it. The sandbox API and the inbox stay Flask blueprints.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
@@ -22,9 +32,10 @@ from werkzeug.wsgi import get_input_stream
 
 from . import faults
 from .faults import Reply
+from ..backend import Outcome
 from ..model import Settings
 from ..params import FORM_URLENCODED, MULTIPART, decode_text, media_type, merge, parse_urlencoded
-from ..wire import JSON_CONTENT_TYPE, METHODS, XML_CONTENT_TYPE, Answer, render_json, render_xml
+from ..wire import JSON_CONTENT_TYPE, METHODS, XML_CONTENT_TYPE, Answer, Method, render_json, render_xml
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,6 +48,158 @@ ALLOW = "GET, HEAD, OPTIONS, POST"
 
 log = logging.getLogger("ihuyi_sandbox")
 
+Call = tuple[Method, dict[str, str], str]  # (method, params, client IP): what the backend handles
+
+
+# -- the request and the answer, whatever the interface ----------------------------------------------
+
+def read_request(http_method: str, query: bytes, content_type: str | None, body: bytes,
+                 client_ip: str) -> Call | Reply:
+    """The call to handle, or the answer already (a wrong HTTP method, an unknown ``method=``).
+
+    The form body is read as PHP reads it: urlencoded (or no Content-Type at all) and multipart
+    are parsed; any other Content-Type leaves it unread, as PHP leaves ``$_POST`` empty."""
+    if http_method not in ("GET", "POST", "HEAD"):
+        if http_method == "OPTIONS":
+            return Reply(200, b"", headers=(("Allow", ALLOW),))
+        return Reply(405, f"{http_method} is not accepted here: use GET or POST\n".encode(),
+                     headers=(("Allow", ALLOW),))
+    form: dict[str, str] = {}
+    if http_method == "POST":
+        kind, charset = media_type(content_type)
+        if kind in (FORM_URLENCODED, ""):
+            form = parse_urlencoded(body, charset)
+        elif kind == MULTIPART:
+            form = _multipart(body, content_type or "")
+    query_params = parse_urlencoded(query)
+    params = merge(query_params, form)
+    method = query_params.get("method") or form.get("method", "")
+    if method not in METHODS:
+        shown = f"unknown method {method!r}" if method else "missing method"
+        return text_reply(400, f"{shown}: voice.php answers method=Submit or method=GetNum "
+                               "(in the query string, case-sensitive)")
+    return method, params, client_ip
+
+
+def answer(outcome: Outcome, params: dict[str, str], settings: Settings, sock: socket.socket | None = None) -> Reply:
+    """The backend's outcome on the wire, its scenario fault carried out (the waits of latency
+    and hang are the caller's, who knows how to wait)."""
+    fault = outcome.fault
+    if fault in ("reset", "hang"):
+        return faults.reset_connection(sock)
+    if fault is not None and fault.startswith("http_"):
+        return faults.gateway_error(int(fault.removeprefix("http_")))
+    reply = render(outcome.answer, params.get("format", ""), settings)
+    return faults.spoil(reply, fault) if fault else reply
+
+
+def render(answer: Answer, format: str, settings: Settings) -> Reply:
+    """The answer in the requested format: JSON for ``format=json``, XML for anything else."""
+    if format.strip().lower() == "json":
+        return Reply(200, render_json(answer, settings.num_as_string), JSON_CONTENT_TYPE)
+    return Reply(200, render_xml(answer, settings.namespace), XML_CONTENT_TYPE)
+
+
+def text_reply(status: int, message: str) -> Reply:
+    """An answer outside the ihuyi codes: one plain sentence, never a page of HTML."""
+    return Reply(status, (message + "\n").encode())
+
+
+def failure(exc: Exception, max_body: int, http_method: str) -> Reply:
+    """The answer to a request that could not be handled: too large, or a bug of ours (said
+    plainly, with the traceback in the server's log)."""
+    if isinstance(exc, RequestEntityTooLarge):
+        return text_reply(413, f"request body larger than the {max_body} bytes accepted")
+    log.error("Exception on %s [%s]", PATH, http_method, exc_info=exc)
+    return text_reply(500, "internal error of the sandbox while answering voice.php; the server's log has the traceback")
+
+
+def header_list(reply: Reply) -> list[tuple[str, str]]:
+    headers = [("Content-Type", reply.content_type), *reply.headers]
+    if not any(name == "Content-Length" for name, _ in reply.headers):
+        headers.append(("Content-Length", str(len(reply.body))))
+    return headers
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, str]:
+    environ = {"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type,
+               "REQUEST_METHOD": "POST"}
+    _, form, _ = parse_form_data(environ)
+    return {key: decode_text(value.encode("utf-8", "surrogateescape")) for key, value in form.items()}
+
+
+# -- ASGI: what the server runs ------------------------------------------------------------------------
+
+class ProviderASGI:
+    """:data:`PATH` as an ASGI application whose requests are handled in batches on the loop."""
+
+    def __init__(self, backend: "VoiceBackend", max_body: int) -> None:
+        self.backend = backend
+        self.max_body = max_body
+        self._calls: list[Call] = []
+        self._waiting: list[asyncio.Future[Outcome]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        http_method = scope["method"]
+        try:
+            body = await self._body(receive) if http_method == "POST" else b""
+            if body is None:
+                return  # the client left: nobody to answer
+            headers = dict(scope["headers"])
+            content_type = headers[b"content-type"].decode("latin-1") if b"content-type" in headers else None
+            client = scope.get("client")
+            call = read_request(http_method, scope["query_string"], content_type, body, client[0] if client else "")
+            if isinstance(call, Reply):
+                reply = call
+            else:
+                outcome = await self._handle(call)
+                if outcome.latency_seconds or outcome.hang_seconds:
+                    await asyncio.sleep(outcome.latency_seconds + outcome.hang_seconds)
+                reply = answer(outcome, call[1], self.backend.settings)
+        except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
+            reply = failure(exc, self.max_body, http_method)
+        await send({"type": "http.response.start", "status": reply.status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in header_list(reply)]})
+        await send({"type": "http.response.body", "body": b"" if http_method == "HEAD" else reply.body})
+
+    async def _body(self, receive: Callable[..., Any]) -> bytes | None:
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise RequestEntityTooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    def _handle(self, call: Call) -> "asyncio.Future[Outcome]":
+        """The outcome of ``call``, handled with every other call queued before the loop comes
+        round (one transaction, one commit): the batch runs as soon as the loop has taken in
+        what had arrived."""
+        future = asyncio.get_running_loop().create_future()
+        if not self._calls:
+            asyncio.get_running_loop().call_soon(self._run_batch)
+        self._calls.append(call)
+        self._waiting.append(future)
+        return future
+
+    def _run_batch(self) -> None:
+        calls, waiting = self._calls, self._waiting
+        self._calls, self._waiting = [], []
+        for future, outcome in zip(waiting, self.backend.handle_many(calls)):
+            if future.cancelled():
+                continue  # its client left; what it did is journaled all the same
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+
+# -- WSGI: in front of the Flask app -----------------------------------------------------------------
 
 def mount(provider: "WSGIApplication", rest: "WSGIApplication") -> Callable[..., Iterable[bytes]]:
     """One WSGI app: ``provider`` answers :data:`PATH`, ``rest`` (the Flask app) everything else."""
@@ -49,82 +212,38 @@ def mount(provider: "WSGIApplication", rest: "WSGIApplication") -> Callable[...,
     return app
 
 
-class ProviderAPI:
-    """The WSGI application of :data:`PATH`: parse the request, ask the backend, render the answer."""
+class ProviderWSGI:
+    """:data:`PATH` as a WSGI application, one request at a time."""
 
     def __init__(self, backend: "VoiceBackend", max_body: int) -> None:
         self.backend = backend
         self.max_body = max_body
 
     def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
-        try:
-            reply = self.respond(environ)
-        except RequestEntityTooLarge:
-            reply = _text(413, f"request body larger than the {self.max_body} bytes accepted")
-        except Exception:  # a bug of ours: say so plainly, with the traceback in the server's log
-            log.exception("Exception on %s [%s]", PATH, environ.get("REQUEST_METHOD"))
-            reply = _text(500, "internal error of the sandbox while answering voice.php; "
-                               "the server's log has the traceback")
-        headers = [("Content-Type", reply.content_type), *reply.headers]
-        if not any(name == "Content-Length" for name, _ in reply.headers):
-            headers.append(("Content-Length", str(len(reply.body))))
-        start_response(_STATUS_LINES[reply.status], headers)
-        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else reply.body]
-
-    def respond(self, environ: "WSGIEnvironment") -> Reply:
         http_method = environ.get("REQUEST_METHOD", "GET")
-        if http_method not in ("GET", "POST", "HEAD"):
-            if http_method == "OPTIONS":
-                return Reply(200, b"", headers=(("Allow", ALLOW),))
-            return Reply(405, f"{http_method} is not accepted here: use GET or POST\n".encode(),
-                         headers=(("Allow", ALLOW),))
-        query = parse_urlencoded(environ.get("QUERY_STRING", "").encode("latin-1"))
-        body = self._body_params(environ) if http_method == "POST" else {}
-        method = query.get("method") or body.get("method", "")
-        if method not in METHODS:
-            shown = f"unknown method {method!r}" if method else "missing method"
-            return _text(400, f"{shown}: voice.php answers method=Submit or method=GetNum "
-                              "(in the query string, case-sensitive)")
-        params = merge(query, body)
-        backend = self.backend
-        outcome = backend.handle(method, params, environ.get("REMOTE_ADDR") or "")
-        if outcome.latency_seconds:
-            time.sleep(outcome.latency_seconds)
-        fault = outcome.fault
-        if fault == "reset":
-            return faults.reset_connection(environ)
-        if fault == "hang":
-            return faults.hang(environ, outcome.hang_seconds)
-        if fault is not None and fault.startswith("http_"):
-            return faults.gateway_error(int(fault.removeprefix("http_")))
-        reply = render(outcome.answer, params.get("format", ""), backend.settings)
-        return faults.spoil(reply, fault) if fault else reply
+        try:
+            body = self._body(environ) if http_method == "POST" else b""
+            call = read_request(http_method, environ.get("QUERY_STRING", "").encode("latin-1"),
+                                environ.get("CONTENT_TYPE"), body, environ.get("REMOTE_ADDR") or "")
+            if isinstance(call, Reply):
+                reply = call
+            else:
+                outcome = self.backend.handle(*call)
+                if outcome.latency_seconds or outcome.hang_seconds:
+                    time.sleep(outcome.latency_seconds + outcome.hang_seconds)
+                reply = answer(outcome, call[1], self.backend.settings, environ.get("werkzeug.socket"))
+        except Exception as exc:  # noqa: BLE001
+            reply = failure(exc, self.max_body, http_method)
+        start_response(_STATUS_LINES[reply.status], header_list(reply))
+        return [b"" if http_method == "HEAD" else reply.body]
 
-    def _body_params(self, environ: "WSGIEnvironment") -> dict[str, str]:
-        """The form body as PHP reads it: urlencoded (or no Content-Type at all) and multipart are
-        parsed; any other Content-Type leaves the body unread, as PHP leaves ``$_POST`` empty."""
-        kind, charset = media_type(environ.get("CONTENT_TYPE"))
-        if kind == MULTIPART:
-            _, form, _ = parse_form_data(environ, max_content_length=self.max_body)
-            return {key: decode_text(value.encode("utf-8", "surrogateescape")) for key, value in form.items()}
-        # read (and size-check) it: a chunked body has no length to check first, and werkzeug's
-        # stream stops at the limit without a word, so one byte more tells a body too large
+    def _body(self, environ: "WSGIEnvironment") -> bytes:
+        # a chunked body has no length to check first, and werkzeug's stream stops at the limit
+        # without a word, so one byte more tells a body too large
         raw = get_input_stream(environ, max_content_length=self.max_body + 1).read()
         if len(raw) > self.max_body:
             raise RequestEntityTooLarge()
-        return parse_urlencoded(raw, charset) if kind in (FORM_URLENCODED, "") else {}
-
-
-def render(answer: Answer, format: str, settings: Settings) -> Reply:
-    """The answer in the requested format: JSON for ``format=json``, XML for anything else."""
-    if format.strip().lower() == "json":
-        return Reply(200, render_json(answer, settings.num_as_string), JSON_CONTENT_TYPE)
-    return Reply(200, render_xml(answer, settings.namespace), XML_CONTENT_TYPE)
-
-
-def _text(status: int, message: str) -> Reply:
-    """An error outside the ihuyi codes: one plain sentence, never a page of HTML."""
-    return Reply(status, (message + "\n").encode())
+        return raw
 
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}

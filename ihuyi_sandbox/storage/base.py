@@ -6,12 +6,20 @@ database) implements the same methods and nothing above it changes.
 
 from __future__ import annotations
 
-from typing import Protocol
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
 
 
 class Storage(Protocol):
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One transaction that every write of this thread inside it joins, committed at the end
+        or rolled back by an exception; inside another, it joins that one."""
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Inside a transaction: an exception undoes only the writes of this block."""
+
     def reset(self, seed: Seed) -> None:
         """Replace accounts, blacklist and refused IPs by ``seed``; clear deliveries, journal
         and counters. Voice ids already issued are never issued again."""

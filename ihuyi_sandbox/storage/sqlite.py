@@ -6,25 +6,27 @@ balance takes across processes: K concurrent Submits against a balance of B give
 successes. ``synchronous=NORMAL`` in WAL mode keeps every committed transaction through a crash
 of the server's processes (only a power loss can roll back the last few).
 
-The journal writes of concurrent requests are committed together (*group commit*, see
-:meth:`SQLiteStorage._grouped`): a commit costs about 60 µs of WAL writing whatever it holds, and
-one commit for the sixteen requests in flight instead of sixteen is most of the sandbox's speed.
-Each request still gets its answer only once its own row is committed.
+Writes can be grouped: :meth:`SQLiteStorage.transaction` opens one transaction that every write
+of this thread joins, and nests as a savepoint. The server answers the provider requests that
+arrive together in one such transaction (``VoiceBackend.handle_many``): a commit costs about 60 µs
+of WAL writing whatever it holds, so one commit for a dozen requests instead of a dozen is most
+of the sandbox's speed. Each request is still answered only after that commit.
 
-``:memory:`` gives a private in-process database for tests: one connection behind a lock.
+The worker processes take turns to write on a lock file beside the database (``flock``) before
+they ask SQLite: a writer that finds SQLite's lock taken sleeps (1 ms, 2 ms, 5 ms… up to
+100 ms), while one blocked in ``flock`` wakes the moment the lock is free.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from ..codes import DEFAULT_OUTCOME
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
@@ -92,16 +94,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
-@dataclass
-class _Write:
-    """One request's journal write, waiting for the group commit that carries it."""
-
-    op: Callable[[sqlite3.Connection], Any]
-    done: bool = False
-    result: Any = None
-    error: BaseException | None = None
-
-
 class SQLiteStorage:
     """The embedded default :class:`~ihuyi_sandbox.storage.Storage`."""
 
@@ -112,8 +104,6 @@ class SQLiteStorage:
         self._lock = threading.RLock()
         self._write_lock = threading.RLock()
         self._shared: sqlite3.Connection | None = None
-        self._pending: list[_Write] = []
-        self._pending_lock = threading.Lock()
         with self._connection() as db:
             if not self._memory:
                 db.execute("PRAGMA journal_mode=WAL")
@@ -137,12 +127,8 @@ class SQLiteStorage:
 
     @contextmanager
     def _connection(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """This thread's connection; with ``write``, also this process's write turn.
-
-        Writers of one process take turns on a lock of their own rather than on SQLite's: a
-        writer that finds SQLite's lock taken sleeps (1 ms, 2 ms, 5 ms… up to 100 ms), which
-        dozens of threads in a row turn into long tails. Only the processes contend in SQLite.
-        """
+        """This thread's connection; with ``write``, also this process's write turn and then
+        this worker's turn among the processes (see the module's docstring)."""
         if self._memory:
             with self._lock:
                 if self._shared is None:
@@ -151,16 +137,30 @@ class SQLiteStorage:
             return
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            local.db, local.pid = self._open(), os.getpid()
-        if write:
-            with self._write_lock:
-                yield local.db
-        else:
+            local.db, local.pid, local.writing = self._open(), os.getpid(), 0
+            local.lock_file = os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        if not write:
             yield local.db
+            return
+        with self._write_lock:
+            if not local.writing:
+                fcntl.flock(local.lock_file, fcntl.LOCK_EX)
+            local.writing += 1
+            try:
+                yield local.db
+            finally:
+                local.writing -= 1
+                if not local.writing:
+                    fcntl.flock(local.lock_file, fcntl.LOCK_UN)
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for every write of this thread inside it, committed at the end (or
+        rolled back by an exception). Inside another, it joins that one."""
         with self._connection(write=True) as db:
+            if db.in_transaction:
+                yield db
+                return
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -169,38 +169,31 @@ class SQLiteStorage:
                 raise
             db.execute("COMMIT")
 
-    def _grouped(self, op: Callable[[sqlite3.Connection], Any]) -> Any:
-        """Run ``op`` in a transaction shared with the other writes waiting meanwhile; return
-        its result once that transaction is committed.
-
-        The write waits for this process's write turn; whichever thread gets the turn commits
-        every write queued by then, its own and its neighbours', in one transaction. A thread
-        that gets the turn and finds its write already committed just leaves. Nothing is
-        answered before its own row is on disk (WAL), so nothing acknowledged is lost.
-        """
-        write = _Write(op)
-        with self._pending_lock:
-            self._pending.append(write)
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: an exception undoes only the writes of this block."""
         with self._connection(write=True) as db:
-            if not write.done:
-                with self._pending_lock:
-                    batch, self._pending = self._pending, []
-                _commit_together(db, batch)
-        if write.error is not None:
-            raise write.error
-        return write.result
+            db.execute("SAVEPOINT block")
+            try:
+                yield
+            except BaseException:
+                db.execute("ROLLBACK TO block")
+                db.execute("RELEASE block")
+                raise
+            db.execute("RELEASE block")
 
     def close(self) -> None:
         if self._memory:
             return
-        db = getattr(self._local, "db", None)
-        if db is not None and self._local.pid == os.getpid():
-            db.close()
+        local = self._local
+        if getattr(local, "pid", None) == os.getpid():
+            local.db.close()
+            os.close(local.lock_file)
         self._local = threading.local()
 
     # -- state -------------------------------------------------------------------------------
     def reset(self, seed: Seed) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             self._reset(db, seed)
 
     def _reset(self, db: sqlite3.Connection, seed: Seed) -> None:
@@ -212,7 +205,7 @@ class SQLiteStorage:
         db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
 
     def activate(self, text: str, source: str, *, reset_to: Seed | None) -> int:
-        with self._transaction() as db:
+        with self.transaction() as db:
             if reset_to is not None:
                 self._reset(db, reset_to)
             else:
@@ -243,13 +236,11 @@ class SQLiteStorage:
         return None if row is None else _account(row)
 
     def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
-        row = _journal_row(entry, "0")
-
-        def take_unit(db: sqlite3.Connection) -> str | None:
+        with self.transaction() as db:
             try:
-                ((journal_id,),) = db.execute(_JOURNAL_INSERT + " RETURNING id", row).fetchall()
+                ((journal_id,),) = db.execute(_JOURNAL_INSERT + " RETURNING id", _journal_row(entry, "0")).fetchall()
             except sqlite3.IntegrityError as exc:
-                if "balance exhausted" in str(exc):  # the trigger's RAISE(ABORT): this row only
+                if "balance exhausted" in str(exc):  # the trigger's RAISE(ABORT): this statement only
                     return None
                 raise
             voiceid = voice_id(entry.time, journal_id)
@@ -258,13 +249,11 @@ class SQLiteStorage:
                            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
                            (voiceid, entry.account, entry.mobile, entry.outcome or DEFAULT_OUTCOME, receipt_url,
                             report_at, report_at))
-            return voiceid
-
-        return self._grouped(take_unit)
+        return voiceid
 
     def record(self, entry: JournalEntry) -> None:
-        row = _journal_row(entry, entry.voiceid)
-        self._grouped(lambda db: db.execute(_JOURNAL_INSERT, row))
+        with self._connection(write=True) as db:
+            db.execute(_JOURNAL_INSERT, _journal_row(entry, entry.voiceid))
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
@@ -339,7 +328,7 @@ class SQLiteStorage:
         return 0 if row is None else row[0]
 
     def compare_and_set(self, key: str, old: int, new: int) -> bool:
-        with self._transaction() as db:
+        with self.transaction() as db:
             current = db.execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()
             if (0 if current is None else current[0]) != old:
                 return False
@@ -355,7 +344,7 @@ class SQLiteStorage:
             row = db.execute("SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)).fetchone()
         floor = row[0] + 1 if row else 0  # ids below it are beyond the count
         while True:
-            with self._transaction() as db:
+            with self.transaction() as db:
                 found = db.execute("SELECT max(id), count(*) FROM (SELECT id FROM journal WHERE id < ? OR time < ? "
                                    "ORDER BY id LIMIT ?)", (floor, before, batch)).fetchone()
                 if not found[1]:
@@ -364,7 +353,7 @@ class SQLiteStorage:
                     db.execute(f"DELETE FROM {table} WHERE id <= ? AND (id < ? OR time < ?)", (found[0], floor, before))
                 pruned += found[1]
             time.sleep(0)  # let the requests waiting for the write lock through between batches
-        with self._transaction() as db:
+        with self.transaction() as db:
             old = "status IN ('sent', 'failed') AND (report_at < ? OR id <= (SELECT id FROM receipts ORDER BY id DESC LIMIT 1 OFFSET ?))"
             db.execute(f"DELETE FROM receipt_attempts WHERE receipt_id IN (SELECT id FROM receipts WHERE {old})",
                        (before, keep))
@@ -374,7 +363,7 @@ class SQLiteStorage:
     # -- receipts ---------------------------------------------------------------------------
     def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool:
         """Take or keep the named lease for ``ttl`` seconds; ``False`` if another owner holds it."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (f"lease:{name}",)).fetchone()
             if row is not None:
                 holder, _, until = str(row[0]).rpartition("@")
@@ -387,7 +376,7 @@ class SQLiteStorage:
                        retry_seconds: float) -> list[Receipt]:
         """Claim the receipts due now (one attempt each). Receipts claimed before ``stale_before``
         and never finished were cut short (a crash): that attempt counts, failed."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             stale = db.execute("SELECT id, url, attempts FROM receipts WHERE status = 'sending' AND claimed_at < ?",
                                (stale_before,)).fetchall()
             for receipt_id, url, attempts in stale:
@@ -414,7 +403,7 @@ class SQLiteStorage:
 
     def finish_attempt(self, receipt: Receipt, attempt: ReceiptAttempt, *, delivered: bool, max_attempts: int,
                        retry_seconds: float) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             if db.execute("SELECT 1 FROM receipts WHERE id = ? AND status = 'sending'", (receipt.id,)).fetchone() is None:
                 return  # reset meanwhile, or already counted as interrupted
             db.execute("INSERT INTO receipt_attempts (receipt_id, time, url, status, body, error) VALUES (?, ?, ?, ?, ?, ?)",
@@ -460,32 +449,6 @@ def _account(row: tuple) -> Account | None:
     if apiid is None:
         return None
     return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)), receipt_url)
-
-
-def _commit_together(db: sqlite3.Connection, batch: list[_Write]) -> None:
-    """One transaction for every write of ``batch``. A write that fails alone (its statement
-    rolled back, the transaction intact) fails alone; if the transaction itself is lost (SQLite
-    rolls it back on a full disk or an I/O error) or cannot commit, every write fails with it."""
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        for write in batch:
-            try:
-                write.result = write.op(db)
-            except Exception as exc:  # noqa: BLE001 - handed to the request it belongs to
-                write.error = exc
-        if not db.in_transaction:
-            raise sqlite3.OperationalError("SQLite rolled the group commit back")
-        db.execute("COMMIT")
-    except BaseException as exc:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        for write in batch:
-            write.result, write.error = None, write.error or exc
-        if not isinstance(exc, Exception):
-            raise
-    finally:
-        for write in batch:
-            write.done = True
 
 
 def voice_id(time: float, journal_id: int) -> str:
