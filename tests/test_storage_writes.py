@@ -1,5 +1,6 @@
-"""Group commit (storage/sqlite.py): concurrent writes of one process share a transaction, and
-each still gets exactly its own answer, only once it is committed."""
+"""Writes under concurrency (storage/sqlite.py), and the batches of the server's event loop
+(``VoiceBackend.handle_many``): each request gets exactly its own answer, a failing one fails
+alone, and a balance is never oversold."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ihuyi_sandbox.backend import Outcome, VoiceBackend
 from ihuyi_sandbox.model import Account, JournalEntry, Seed
+from ihuyi_sandbox.scenario import Scenario
 from ihuyi_sandbox.storage import SQLiteStorage
 
 BALANCE = 40
@@ -73,3 +76,34 @@ def test_a_failing_write_fails_alone_and_its_neighbours_commit(storage):
     assert answers[0] is None and len(errors) == 1 and "NOT NULL" in str(errors[0])
     assert all(answers[1:]) and storage.account("A1").balance == BALANCE - 8  # type: ignore[union-attr]
     assert len(storage.deliveries(limit=100)) == 8
+
+
+SUBMIT = {"account": "A1", "password": "k", "content": "1234"}
+
+
+@pytest.fixture
+def backend(tmp_path) -> VoiceBackend:
+    seed = Seed(accounts=(Account("A1", "k", 4),))
+    backend = VoiceBackend(SQLiteStorage(str(tmp_path / "b.db")), Scenario(name="t", description="", seed=seed))
+    backend.start(keep_state=False)
+    return backend
+
+
+def test_a_batch_never_oversells_and_answers_in_order(backend):
+    calls = [("Submit", {**SUBMIT, "mobile": f"1381234{i:04d}"}, "127.0.0.1") for i in range(10)]
+    outcomes = backend.handle_many(calls)
+    assert [o.answer.code for o in outcomes if isinstance(o, Outcome)] == [2] * 4 + [4051] * 6
+    messages = backend.storage.deliveries(limit=100)
+    assert sorted(m.mobile for m in messages) == [f"1381234{i:04d}" for i in range(4)]
+    assert len(backend.storage.journal(limit=100)) == 10
+
+
+def test_a_failing_request_in_a_batch_fails_alone(backend):
+    broken = {**SUBMIT, "mobile": "13812340000", "content": object()}  # not JSON: the journal refuses it
+    calls = [("Submit", {**SUBMIT, "mobile": "13812340001"}, "127.0.0.1"), ("Submit", broken, "127.0.0.1"),
+             ("Submit", {**SUBMIT, "mobile": "13812340002"}, "127.0.0.1")]
+    first, failed, last = backend.handle_many(calls)  # type: ignore[arg-type]
+    assert isinstance(failed, TypeError)
+    assert isinstance(first, Outcome) and isinstance(last, Outcome) and first.answer.code == last.answer.code == 2
+    assert backend.storage.account("A1").balance == 2  # type: ignore[union-attr]
+    assert sorted(m.mobile for m in backend.storage.deliveries()) == ["13812340001", "13812340002"]
