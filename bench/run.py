@@ -653,8 +653,8 @@ def candidates(serve_command: Sequence[str]) -> list[Candidate]:
     return [
         Candidate("`ihuyi-sandbox serve`, defaults", "serve", list(serve_command), "the command as shipped",
                   via_serve=True),
-        Candidate("`ihuyi-sandbox serve --threads 4`", "serve4", [*serve_command, "--threads", "4"],
-                  "fewer Python threads per worker", via_serve=True),
+        Candidate("`ihuyi-sandbox serve --workers 1`", "serve1", [*serve_command, "--workers", "1"],
+                  "one event loop: no turns between workers on the write lock", via_serve=True),
         Candidate("gunicorn sync, 2 workers", "sync", gunicorn_argv("--worker-class", "sync"),
                   "" if gunicorn else missing.format("gunicorn")),
         Candidate("gunicorn gthread, 2 workers × 4 threads", "gthread",
@@ -848,7 +848,7 @@ def machine(jar: Path | None) -> list[tuple[str, str]]:
         ("kernel", f"{platform.system()} {platform.release()}"),
         ("Python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"),
         ("sandbox stack", ", ".join(f"{p} {_package_version(p)}" for p in
-                                    ("ihuyi-sandbox", "granian", "gunicorn", "flask", "werkzeug"))),
+                                    ("ihuyi-sandbox", "granian", "uvloop", "a2wsgi", "flask", "werkzeug", "gunicorn"))),
         ("wrk", _first_line(["wrk", "--version"]).split(" Copyright")[0]),
         ("Java", _first_line(["java", "-version"])),
         ("WireMock", wiremock),
