@@ -125,3 +125,23 @@ def test_a_chunked_body_within_the_limit_is_read(sandbox):
                  b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
                  + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 200") and b"<code>2</code>" in answer
+
+
+def test_a_hundred_hanging_calls_do_not_starve_others(sandbox):
+    """The ``hang`` fault (13900011001: silent for 20 s) waits on the event loop, not in a thread:
+    a hundred of them at once leave ordinary calls answered."""
+    body = "&".join(f"{k}={v}" for k, v in {**OK, "mobile": "13900011001"}.items()).encode()
+    request = (b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
+               b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+               + str(len(body)).encode() + b"\r\n\r\n" + body)
+    hanging = []
+    try:
+        for _ in range(100):
+            conn = socket.create_connection(address(sandbox), timeout=10)
+            conn.sendall(request)
+            hanging.append(conn)
+        time.sleep(0.5)
+        assert served(sandbox)
+    finally:
+        for conn in hanging:
+            conn.close()
