@@ -34,8 +34,6 @@ from .storage import Storage
 ENV = "IHUYI_SANDBOX_WORKER_CONFIG"
 #: and the banner one of them prints once the server answers
 BANNER_ENV = "IHUYI_SANDBOX_BANNER"
-#: threads per worker for the Flask app (the sandbox API, the inbox)
-THREADS_ENV = "IHUYI_SANDBOX_THREADS"
 #: a client may send at most this much of request line and headers
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -60,8 +58,7 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
     os.environ[ENV] = json.dumps({
         "db": config.db, "admin_token": config.admin_token, "max_body": config.max_body,
         "receipt_policy": {"hosts": sorted(config.receipt_policy.hosts), "allow_any": config.receipt_policy.allow_any},
-        "retention": asdict(config.retention)})
-    os.environ[THREADS_ENV] = str(threads)
+        "retention": asdict(config.retention), "threads": threads})
     server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.ASGI,
                      factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
@@ -124,4 +121,4 @@ def worker_app() -> Callable[..., Awaitable[None]]:
                             retention=Retention(**settings["retention"])))
     start_dispatcher(app)
     _announce_when_up(backend_of(app).storage)
-    return asgi_app(app, threads=int(os.environ[THREADS_ENV]))
+    return asgi_app(app, threads=settings["threads"])

@@ -145,8 +145,7 @@ class ProviderASGI:
             body = await self._body(receive) if http_method == "POST" else b""
             if body is None:
                 return  # the client left: nobody to answer
-            headers = dict(scope["headers"])
-            content_type = headers[b"content-type"].decode("latin-1") if b"content-type" in headers else None
+            content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
             client = scope.get("client")
             call = read_request(http_method, scope["query_string"], content_type, body, client[0] if client else "")
             if isinstance(call, Reply):

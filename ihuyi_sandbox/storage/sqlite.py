@@ -7,7 +7,8 @@ successes. ``synchronous=NORMAL`` in WAL mode keeps every committed transaction 
 of the server's processes (only a power loss can roll back the last few).
 
 Writes can be grouped: :meth:`SQLiteStorage.transaction` opens one transaction that every write
-of this thread joins, and nests as a savepoint. The server answers the provider requests that
+of this thread joins (a nested one joins it too; :meth:`SQLiteStorage.savepoint` marks what one
+failure undoes). The server answers the provider requests that
 arrive together in one such transaction (``VoiceBackend.handle_many``): a commit costs about 60 µs
 of WAL writing whatever it holds, so one commit for a dozen requests instead of a dozen is most
 of the sandbox's speed. Each request is still answered only after that commit.
@@ -15,6 +16,8 @@ of the sandbox's speed. Each request is still answered only after that commit.
 The worker processes take turns to write on a lock file beside the database (``flock``) before
 they ask SQLite: a writer that finds SQLite's lock taken sleeps (1 ms, 2 ms, 5 ms… up to
 100 ms), while one blocked in ``flock`` wakes the moment the lock is free.
+
+``:memory:`` gives a private in-process database for tests: one connection behind a lock.
 """
 
 from __future__ import annotations
@@ -104,6 +107,8 @@ class SQLiteStorage:
         self._lock = threading.RLock()
         self._write_lock = threading.RLock()
         self._shared: sqlite3.Connection | None = None
+        self._writing = 0  # depth of this process's write turn (under _write_lock)
+        self._lock_fd: tuple[int, int] | None = None  # (pid, descriptor) of the lock file
         with self._connection() as db:
             if not self._memory:
                 db.execute("PRAGMA journal_mode=WAL")
@@ -137,21 +142,27 @@ class SQLiteStorage:
             return
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            local.db, local.pid, local.writing = self._open(), os.getpid(), 0
-            local.lock_file = os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            local.db, local.pid = self._open(), os.getpid()
         if not write:
             yield local.db
             return
-        with self._write_lock:
-            if not local.writing:
-                fcntl.flock(local.lock_file, fcntl.LOCK_EX)
-            local.writing += 1
+        with self._write_lock:  # reentrant: the outermost write of this thread takes the file lock
+            self._writing += 1
+            if self._writing == 1:
+                fcntl.flock(self._lock_file(), fcntl.LOCK_EX)
             try:
                 yield local.db
             finally:
-                local.writing -= 1
-                if not local.writing:
-                    fcntl.flock(local.lock_file, fcntl.LOCK_UN)
+                self._writing -= 1
+                if not self._writing:
+                    fcntl.flock(self._lock_file(), fcntl.LOCK_UN)
+
+    def _lock_file(self) -> int:
+        """This process's descriptor of the lock file (one per process: ``flock`` locks belong
+        to an open file, which a ``fork`` would share)."""
+        if self._lock_fd is None or self._lock_fd[0] != os.getpid():
+            self._lock_fd = (os.getpid(), os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT, 0o644))
+        return self._lock_fd[1]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -188,7 +199,9 @@ class SQLiteStorage:
         local = self._local
         if getattr(local, "pid", None) == os.getpid():
             local.db.close()
-            os.close(local.lock_file)
+        if self._lock_fd is not None and self._lock_fd[0] == os.getpid():
+            os.close(self._lock_fd[1])
+            self._lock_fd = None
         self._local = threading.local()
 
     # -- state -------------------------------------------------------------------------------
