@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from a2wsgi import WSGIMiddleware
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -14,7 +13,11 @@ from .api import inbox, provider, sandbox
 from .backend import VoiceBackend
 from .config import Config
 from .receipts import Dispatcher
+from .rsgi import WSGIBridge
 from .storage import SQLiteStorage, Storage
+
+if TYPE_CHECKING:
+    from granian.rsgi import HTTPProtocol, Scope
 
 EXTENSION = "ihuyi_sandbox"
 RETENTION = "IHUYI_SANDBOX_RETENTION"
@@ -49,21 +52,19 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def asgi_app(app: Flask, *, threads: int) -> Callable[..., Awaitable[None]]:
-    """The ASGI application ``serve`` runs: the provider API on the event loop, in batches
-    (:class:`~ihuyi_sandbox.api.provider.ProviderASGI`), and the rest of ``app`` (the sandbox API,
-    the inbox) in a pool of ``threads`` threads through a2wsgi."""
-    voice = provider.ProviderASGI(backend_of(app), app.config["MAX_CONTENT_LENGTH"])
-    rest = WSGIMiddleware(app, workers=threads)  # type: ignore[arg-type]
+def rsgi_app(app: Flask, *, threads: int) -> Callable[..., Awaitable[None]]:
+    """The RSGI application ``serve`` runs: the provider API on the event loop, in batches
+    (:class:`~ihuyi_sandbox.api.provider.ProviderRSGI`), and the rest of ``app`` (the sandbox API,
+    the inbox) in a pool of ``threads`` threads (:class:`~ihuyi_sandbox.rsgi.WSGIBridge`)."""
+    max_body = app.config["MAX_CONTENT_LENGTH"]
+    voice = provider.ProviderRSGI(backend_of(app), max_body)
+    rest = WSGIBridge(app, threads=threads, max_body=max_body)
 
-    async def application(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-        if scope["type"] == "http" and scope["path"] == provider.PATH:
-            await voice(scope, receive, send)
+    async def application(scope: "Scope", proto: "HTTPProtocol") -> None:
+        if scope.path == provider.PATH:
+            await voice(scope, proto)
         else:
-            async def receive_coroutine() -> Any:  # a2wsgi needs coroutines; granian's are Rust futures
-                return await receive()
-
-            await rest(scope, receive_coroutine, send)  # type: ignore[arg-type]
+            await rest(scope, proto)
 
     return application
 

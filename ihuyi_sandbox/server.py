@@ -1,10 +1,11 @@
-"""Serving the app with granian (a Rust HTTP server, ASGI mode) from the ``serve`` command.
+"""Serving the app with granian (a Rust HTTP server, RSGI mode) from the ``serve`` command.
 
 Why granian: its HTTP layer is asynchronous Rust and its per-request cost a fraction of a
-pure-Python server's (bench/RESULTS.md measures the candidates). Why ASGI: the provider API then
-runs on each worker's event loop, where the requests that arrive together are handled and
-committed together and no thread waits on a slow client (see ``api/provider.py``); the sandbox
-API and the inbox, a Flask app, run in a pool of threads beside it.
+pure-Python server's (bench/RESULTS.md measures the candidates). Why its RSGI interface: the
+provider API then runs on each worker's event loop, where the requests that arrive together are
+handled and committed together and no thread waits on a slow client (see ``api/provider.py``),
+at less cost per request than ASGI's (``rsgi.py``); the sandbox API and the inbox, a Flask app,
+run in a pool of threads beside it.
 
 The arbiter (this process) creates and seeds the database before any worker exists; each worker
 then builds its own app that joins the running state (``Config.attach``) and opens its own SQLite
@@ -59,8 +60,8 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
         "db": config.db, "admin_token": config.admin_token, "max_body": config.max_body,
         "receipt_policy": {"hosts": sorted(config.receipt_policy.hosts), "allow_any": config.receipt_policy.allow_any},
         "retention": asdict(config.retention), "threads": threads})
-    server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.ASGI,
-                     factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
+    server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.RSGI,
+                     websockets=False, factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
                      respawn_failed_workers=True, workers_kill_timeout=10,
                      log_level=LogLevels.error, log_access=access_log)
@@ -111,8 +112,8 @@ def _announce_when_up(storage: Storage) -> None:
 
 
 def worker_app() -> Callable[..., Awaitable[None]]:
-    """The ASGI app of one worker process: it joins the state the arbiter prepared."""
-    from .app import asgi_app, backend_of, create_app, start_dispatcher
+    """The RSGI app of one worker process: it joins the state the arbiter prepared."""
+    from .app import backend_of, create_app, rsgi_app, start_dispatcher
 
     settings = json.loads(os.environ[ENV])
     policy = ReceiptPolicy(frozenset(settings["receipt_policy"]["hosts"]), settings["receipt_policy"]["allow_any"])
@@ -121,4 +122,4 @@ def worker_app() -> Callable[..., Awaitable[None]]:
                             retention=Retention(**settings["retention"])))
     start_dispatcher(app)
     _announce_when_up(backend_of(app).storage)
-    return asgi_app(app, threads=settings["threads"])
+    return rsgi_app(app, threads=settings["threads"])

@@ -3,7 +3,7 @@
 One request is read (:func:`read_request`), handled by the backend and rendered (:func:`answer`)
 by the same functions under two interfaces:
 
-* :class:`ProviderASGI`, what ``ihuyi-sandbox serve`` runs (granian, ASGI). Requests that arrive
+* :class:`ProviderRSGI`, what ``ihuyi-sandbox serve`` runs (granian, RSGI). Requests that arrive
   together are handled together in one transaction, one commit for all (``handle_many``), on
   the event loop: no thread per request, so slow or idle clients, latency and hang faults cost
   a coroutine, not a thread, and no threads fight over the GIL. This is what lets one worker
@@ -24,7 +24,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
@@ -32,6 +32,7 @@ from werkzeug.wsgi import get_input_stream
 
 from . import faults
 from .faults import Reply
+from ..rsgi import ClientGone, client_host, query_bytes, read_body
 from ..backend import Outcome
 from ..model import Settings
 from ..params import FORM_URLENCODED, MULTIPART, decode_text, media_type, merge, parse_urlencoded
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from ..backend import VoiceBackend
+    from ..rsgi import HTTPProtocol, Scope
 
 PATH = "/webservice/voice.php"
 #: HEAD is answered as GET without the body, OPTIONS with the list, as PHP behind nginx does
@@ -128,10 +130,10 @@ def _multipart(body: bytes, content_type: str) -> dict[str, str]:
     return {key: decode_text(value.encode("utf-8", "surrogateescape")) for key, value in form.items()}
 
 
-# -- ASGI: what the server runs ------------------------------------------------------------------------
+# -- RSGI: what the server runs ------------------------------------------------------------------------
 
-class ProviderASGI:
-    """:data:`PATH` as an ASGI application whose requests are handled in batches on the loop."""
+class ProviderRSGI:
+    """:data:`PATH` as an RSGI application whose requests are handled in batches on the loop."""
 
     def __init__(self, backend: "VoiceBackend", max_body: int) -> None:
         self.backend = backend
@@ -139,15 +141,12 @@ class ProviderASGI:
         self._calls: list[Call] = []
         self._waiting: list[asyncio.Future[Outcome]] = []
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-        http_method = scope["method"]
+    async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
+        http_method = scope.method
         try:
-            body = await self._body(receive) if http_method == "POST" else b""
-            if body is None:
-                return  # the client left: nobody to answer
-            content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
-            client = scope.get("client")
-            call = read_request(http_method, scope["query_string"], content_type, body, client[0] if client else "")
+            body = await read_body(scope, proto, self.max_body) if http_method == "POST" else b""
+            call = read_request(http_method, query_bytes(scope), scope.headers.get("content-type"), body,
+                                client_host(scope))
             if isinstance(call, Reply):
                 reply = call
             else:
@@ -155,25 +154,11 @@ class ProviderASGI:
                 if outcome.latency_seconds or outcome.hang_seconds:
                     await asyncio.sleep(outcome.latency_seconds + outcome.hang_seconds)
                 reply = answer(outcome, call[1], self.backend.settings)
+        except ClientGone:
+            return  # nobody to answer
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
             reply = failure(exc, self.max_body, http_method)
-        await send({"type": "http.response.start", "status": reply.status,
-                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in header_list(reply)]})
-        await send({"type": "http.response.body", "body": b"" if http_method == "HEAD" else reply.body})
-
-    async def _body(self, receive: Callable[..., Any]) -> bytes | None:
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise RequestEntityTooLarge()
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(chunks)
+        proto.response_bytes(reply.status, header_list(reply), b"" if http_method == "HEAD" else reply.body)
 
     def _handle(self, call: Call) -> "asyncio.Future[Outcome]":
         """The outcome of ``call``, handled with every other call queued before the loop comes
