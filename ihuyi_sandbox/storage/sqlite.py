@@ -28,8 +28,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from ..codes import DEFAULT_OUTCOME
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
@@ -130,32 +129,16 @@ class SQLiteStorage:
         with self._connection() as db:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    @contextmanager
-    def _connection(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """This thread's connection; with ``write``, also this process's write turn and then
-        this worker's turn among the processes (see the module's docstring)."""
-        if self._memory:
-            with self._lock:
-                if self._shared is None:
-                    self._shared = self._open()
-                yield self._shared
-            return
+    def _connection(self, *, write: bool = False) -> "_Turn":
+        """``with`` it: this thread's connection; with ``write``, also this process's write turn
+        and then this worker's turn among the processes (see the module's docstring)."""
+        return _Turn(self, write)
+
+    def _thread_connection(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
             local.db, local.pid = self._open(), os.getpid()
-        if not write:
-            yield local.db
-            return
-        with self._write_lock:  # reentrant: the outermost write of this thread takes the file lock
-            self._writing += 1
-            if self._writing == 1:
-                fcntl.flock(self._lock_file(), fcntl.LOCK_EX)
-            try:
-                yield local.db
-            finally:
-                self._writing -= 1
-                if not self._writing:
-                    fcntl.flock(self._lock_file(), fcntl.LOCK_UN)
+        return local.db
 
     def _lock_file(self) -> int:
         """This process's descriptor of the lock file (one per process: ``flock`` locks belong
@@ -164,34 +147,14 @@ class SQLiteStorage:
             self._lock_fd = (os.getpid(), os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT, 0o644))
         return self._lock_fd[1]
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction for every write of this thread inside it, committed at the end (or
-        rolled back by an exception). Inside another, it joins that one."""
-        with self._connection(write=True) as db:
-            if db.in_transaction:
-                yield db
-                return
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def transaction(self) -> "_Transaction":
+        """``with`` it: one transaction for every write of this thread inside it, committed at
+        the end (or rolled back by an exception). Inside another, it joins that one."""
+        return _Transaction(self)
 
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Inside a transaction: an exception undoes only the writes of this block."""
-        with self._connection(write=True) as db:
-            db.execute("SAVEPOINT block")
-            try:
-                yield
-            except BaseException:
-                db.execute("ROLLBACK TO block")
-                db.execute("RELEASE block")
-                raise
-            db.execute("RELEASE block")
+    def savepoint(self) -> "_Savepoint":
+        """``with`` it, inside a transaction: an exception undoes only the writes of this block."""
+        return _Savepoint(self)
 
     def close(self) -> None:
         if self._memory:
@@ -455,6 +418,107 @@ class SQLiteStorage:
             (value,) = db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                                   "SET value = value + excluded.value RETURNING value", (key, by)).fetchone()
         return value
+
+
+class _Turn:
+    """What :meth:`SQLiteStorage._connection` gives. The context managers of this module are
+    classes rather than ``@contextmanager`` generators: a Submit enters half a dozen of them, and
+    a generator's entry and exit cost several times a plain method call's."""
+
+    __slots__ = ("storage", "write")
+
+    def __init__(self, storage: SQLiteStorage, write: bool) -> None:
+        self.storage, self.write = storage, write
+
+    def __enter__(self) -> sqlite3.Connection:
+        storage = self.storage
+        if storage._memory:  # one connection for every thread, one thread at a time
+            storage._lock.acquire()
+            if storage._shared is None:
+                storage._shared = storage._open()
+            return storage._shared
+        db = storage._thread_connection()
+        if self.write:
+            storage._write_lock.acquire()  # reentrant: the outermost write of this thread takes the file lock
+            storage._writing += 1
+            if storage._writing == 1:
+                try:
+                    fcntl.flock(storage._lock_file(), fcntl.LOCK_EX)
+                except BaseException:
+                    self._release()
+                    raise
+        return db
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self.storage._memory:
+            self.storage._lock.release()
+        elif self.write:
+            if self.storage._writing == 1:
+                fcntl.flock(self.storage._lock_file(), fcntl.LOCK_UN)
+            self._release()
+
+    def _release(self) -> None:
+        self.storage._writing -= 1
+        self.storage._write_lock.release()
+
+
+class _Transaction:
+    """What :meth:`SQLiteStorage.transaction` gives."""
+
+    __slots__ = ("turn", "db", "began")
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self.turn = _Turn(storage, write=True)
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db = db = self.turn.__enter__()
+        self.began = not db.in_transaction
+        if self.began:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.turn.__exit__(None, None, None)
+                raise
+        return db
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            if self.began:
+                self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        finally:
+            self.turn.__exit__(None, None, None)
+
+
+class _Savepoint:
+    """What :meth:`SQLiteStorage.savepoint` gives."""
+
+    __slots__ = ("turn", "db")
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self.turn = _Turn(storage, write=True)
+
+    def __enter__(self) -> None:
+        self.db = db = self.turn.__enter__()
+        try:
+            db.execute("SAVEPOINT block")
+        except BaseException:
+            self.turn.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            if kind is not None:
+                self.db.execute("ROLLBACK TO block")
+            self.db.execute("RELEASE block")
+        finally:
+            self.turn.__exit__(None, None, None)
 
 
 def _account(row: tuple) -> Account | None:
