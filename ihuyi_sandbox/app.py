@@ -60,11 +60,9 @@ def rsgi_app(app: Flask, *, threads: int) -> Callable[..., Awaitable[None]]:
     voice = provider.ProviderRSGI(backend_of(app), max_body)
     rest = WSGIBridge(app, threads=threads, max_body=max_body)
 
-    async def application(scope: "Scope", proto: "HTTPProtocol") -> None:
-        if scope.path == provider.PATH:
-            await voice(scope, proto)
-        else:
-            await rest(scope, proto)
+    def application(scope: "Scope", proto: "HTTPProtocol") -> Awaitable[None]:
+        # granian awaits what this returns: routing needs no coroutine of its own
+        return voice(scope, proto) if scope.path == provider.PATH else rest(scope, proto)
 
     return application
 

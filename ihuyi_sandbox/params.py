@@ -20,6 +20,13 @@ def parse_urlencoded(raw: bytes, charset: str | None = None) -> dict[str, str]:
     (GB 18030), then as Latin-1, so every byte string gives some answer.
     """
     params: dict[str, str] = {}
+    if raw.isascii() and b"%" not in raw and b"+" not in raw and _reads_ascii_as_ascii(charset):
+        # what nearly every client sends: nothing to unquote or decode, and the same answer
+        for text in raw.decode("ascii").split("&"):
+            name, _, value = text.partition("=")
+            if name.strip():
+                params[name.strip()] = value
+        return params
     for pair in raw.split(b"&"):
         if not pair:
             continue
@@ -29,6 +36,13 @@ def parse_urlencoded(raw: bytes, charset: str | None = None) -> dict[str, str]:
             continue
         params[key] = decode_text(unquote_to_bytes(value.replace(b"+", b" ")), charset)
     return params
+
+
+def _reads_ascii_as_ascii(charset: str | None) -> bool:
+    return charset is None or charset.lower().replace("-", "").replace("_", "") in _ASCII_SUPERSETS
+
+
+_ASCII_SUPERSETS = frozenset({"utf8", "gbk", "gb2312", "gb18030", "latin1", "iso88591", "usascii", "ascii"})
 
 
 def decode_text(data: bytes, charset: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from helpers import VOICE, new_client
 
@@ -91,3 +91,25 @@ def test_the_first_failing_check_answers(faults, method):
         first = min((f for f in faults if ORDER.index(f) <= ORDER.index(408)), key=ORDER.index, default=Code.OK)
         expected = {4052: 400, 408: 4050}.get(first, first)
     assert code == expected
+
+
+form_text = st.text(alphabet=st.characters(max_codepoint=0x7F, exclude_characters="&=%+"), max_size=12) | \
+    st.text(alphabet=" \t\x0bab1", max_size=4)
+
+
+@relaxed
+@example(pairs=[(" account ", " V00000001 "), ("\x1c", "x"), ("", "1"), ("a", "")], charset="")
+@given(pairs=st.lists(st.tuples(st.sampled_from(KEYS) | form_text, form_text), max_size=6),
+       charset=st.sampled_from(["", "; charset=UTF-8", "; charset=gbk"]))
+def test_a_form_reads_the_same_with_every_byte_percent_escaped(pairs, charset):
+    """A plain body takes a shortcut past unescaping and decoding; escaping every byte sends it
+    the long way round, which must read exactly the same parameters."""
+    plain = "&".join(f"{k}={v}" for k, v in pairs).encode()
+    escaped = "&".join("".join(f"%{b:02X}" for b in k.encode()) + "=" + "".join(f"%{b:02X}" for b in v.encode())
+                       for k, v in pairs).encode()
+    read = []
+    for body in (plain, escaped):
+        CLIENT.post(f"{VOICE}?method=Submit", data=body,
+                    content_type="application/x-www-form-urlencoded" + charset)
+        read.append(CLIENT.get("/_sandbox/requests?limit=1").json["requests"][0]["params"])
+    assert read[0] == read[1]
