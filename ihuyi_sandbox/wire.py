@@ -80,12 +80,21 @@ def _xml_around_value(method: Method, code: int, msg: str, namespace: str) -> tu
 
 
 def render_json(answer: Answer, num_as_string: bool = True) -> bytes:
-    _, id_name = SHAPES[answer.method]
-    value: str | int = answer.value
-    if answer.method == "GetNum" and not num_as_string:
-        value = int(answer.value)
-    doc = {"code": answer.code, "msg": answer.msg, id_name: value}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    quoted = answer.method == "Submit" or num_as_string
+    head, tail = _json_around_value(answer.method, answer.code, answer.msg, quoted)
+    return head + answer.value.encode("ascii") + tail
+
+
+@lru_cache(maxsize=512)
+def _json_around_value(method: Method, code: int, msg: str, quoted: bool) -> tuple[bytes, bytes]:
+    """The answer's bytes before and after its id (or balance), as for XML: the value is always
+    digits, so it needs no escaping, and a number-typed balance is the same digits unquoted."""
+    _, id_name = SHAPES[method]
+    doc = {"code": code, "msg": msg, id_name: _VALUE_MARK if quoted else 0}
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    mark = f'"{_VALUE_MARK}"'.encode() if quoted else b":0}"
+    head, tail = body.rsplit(mark, 1)
+    return (head + b'"', b'"' + tail) if quoted else (head + b":", b"}" + tail)
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
