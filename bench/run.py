@@ -653,8 +653,8 @@ def candidates(serve_command: Sequence[str]) -> list[Candidate]:
     return [
         Candidate("`ihuyi-sandbox serve`, defaults", "serve", list(serve_command), "the command as shipped",
                   via_serve=True),
-        Candidate("`ihuyi-sandbox serve --workers 1`", "serve1", [*serve_command, "--workers", "1"],
-                  "one event loop: no turns between workers on the write lock", via_serve=True),
+        Candidate("`ihuyi-sandbox serve --workers 2`", "serve2", [*serve_command, "--workers", "2"],
+                  "two event loops that take turns on SQLite's write lock", via_serve=True),
         Candidate("gunicorn sync, 2 workers", "sync", gunicorn_argv("--worker-class", "sync"),
                   "" if gunicorn else missing.format("gunicorn")),
         Candidate("gunicorn gthread, 2 workers × 4 threads", "gthread",

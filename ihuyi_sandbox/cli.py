@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
-    serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="worker processes; one event loop answers thousands of calls a second, and "
+                            "SQLite takes one writer at a time, so more workers take turns on its lock "
+                            "(bench/RESULTS.md) (default: %(default)s)")
     serve.add_argument("--threads", type=_positive, default=32,
                        help="most threads per worker for the sandbox API and the inbox, started as needed; "
                             "the provider API runs on the worker's event loop (default: %(default)s)")
