@@ -848,7 +848,7 @@ def machine(jar: Path | None) -> list[tuple[str, str]]:
         ("kernel", f"{platform.system()} {platform.release()}"),
         ("Python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"),
         ("sandbox stack", ", ".join(f"{p} {_package_version(p)}" for p in
-                                    ("ihuyi-sandbox", "granian", "uvloop", "a2wsgi", "flask", "werkzeug", "gunicorn"))),
+                                    ("ihuyi-sandbox", "granian", "uvloop", "flask", "werkzeug", "gunicorn"))),
         ("wrk", _first_line(["wrk", "--version"]).split(" Copyright")[0]),
         ("Java", _first_line(["java", "-version"])),
         ("WireMock", wiremock),
