@@ -6,8 +6,9 @@ What it measures, and why
 The sandbox's promise is that it can stand in for the provider in load tests and CI without being
 the bottleneck, while it *journals every request durably* (SQLite, committed before the answer is
 sent). The natural yardstick is WireMock standalone answering an equivalent static stub with its
-request journal on (its default, kept in memory only). This script starts both, one after the
-other in the same run, on the same machine, with the same wrk load, and records for each workload:
+request journal on (its default, kept in memory only). This script starts both, side by side in
+the same run, on the same machine, runs the same wrk load on each in alternating turns (see
+:func:`drive`), and records for each workload:
 
 * req/s, p50 and p99 latency (wrk ``--latency``; wrk's clock, so coordinated omission applies);
 * the peak resident memory of the whole server: the process and all its children, summed
@@ -55,7 +56,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -571,31 +572,62 @@ class TargetResult:
     journal: JournalCounts | None = None
 
 
-def drive(server: Server, workloads: Sequence[Workload], scripts: dict[str, Path], load: Load) -> TargetResult:
-    """Probe every kind; warm up on the mixed load; then each workload: a warm-up, then the
-    measured run with RSS sampled."""
-    for kind in KINDS:
-        probe(server.url, kind)
-    time.sleep(0.5)
-    result = TargetResult(server.name, tree_memory(server.pid)[0], {}, sent=len(KINDS), wrk_runs=0)
-    if load.initial_warmup:
-        result.sent += load.run(server.url, scripts[MIXED.name], load.initial_warmup).requests
-        result.wrk_runs += 1
+def drive(servers: Sequence[Server], workloads: Sequence[Workload], scripts: dict[str, Path], load: Load,
+          rounds: int = 1) -> list[TargetResult]:
+    """Probe every kind on each server; warm each up on the mixed load; then each workload on
+    every server in turn, ``rounds`` times: a warm-up, then the measured run with RSS sampled.
+
+    The turns alternate (A B, then B A, …), so a machine that speeds up or slows down during the
+    run (a shared virtual machine does, by 20% and more) favours neither server. Over several
+    rounds a server's figures are its mean req/s and its worst p50, p99 and memory."""
+    targets = []
+    for server in servers:
+        for kind in KINDS:
+            probe(server.url, kind)
+        time.sleep(0.5)
+        target = TargetResult(server.name, tree_memory(server.pid)[0], {}, sent=len(KINDS), wrk_runs=0)
+        if load.initial_warmup:
+            target.sent += load.run(server.url, scripts[MIXED.name], load.initial_warmup).requests
+            target.wrk_runs += 1
+        targets.append(target)
+    turn = 0
     for workload in workloads:
-        if load.warmup:
-            result.sent += load.run(server.url, scripts[workload.name], load.warmup).requests
-            result.wrk_runs += 1
-        with MemorySampler(server.pid, 0.2) as memory:
-            measured = load.run(server.url, scripts[workload.name], load.duration)
-        result.sent += measured.requests
-        result.wrk_runs += 1
-        result.runs[workload.name] = Run(workload, measured, memory.peak_rss)
-        print(f"  {server.name} · {workload.name}: {measured.rps:.0f} req/s  p50 {measured.p50_ms:.2f} ms  "
-              f"p99 {measured.p99_ms:.2f} ms  peak RSS {memory.peak_rss / MB:.1f} MB  errors {measured.errors}",
-              flush=True)
-    if not server.alive():
-        raise RuntimeError(f"{server.name} died during the run; see {server.log}")
-    return result
+        runs: list[list[Run]] = [[] for _ in servers]
+        for _ in range(rounds):
+            order = list(range(len(servers)))
+            for i in order if turn % 2 == 0 else order[::-1]:
+                runs[i].append(measure(servers[i], targets[i], workload, scripts[workload.name], load))
+            turn += 1
+        for target, done in zip(targets, runs):
+            target.runs[workload.name] = combined(done)
+    for server in servers:
+        if not server.alive():
+            raise RuntimeError(f"{server.name} died during the run; see {server.log}")
+    return targets
+
+
+def measure(server: Server, target: TargetResult, workload: Workload, script: Path, load: Load) -> Run:
+    if load.warmup:
+        target.sent += load.run(server.url, script, load.warmup).requests
+        target.wrk_runs += 1
+    with MemorySampler(server.pid, 0.2) as memory:
+        measured = load.run(server.url, script, load.duration)
+    target.sent += measured.requests
+    target.wrk_runs += 1
+    print(f"  {server.name} · {workload.name}: {measured.rps:.0f} req/s  p50 {measured.p50_ms:.2f} ms  "
+          f"p99 {measured.p99_ms:.2f} ms  peak RSS {memory.peak_rss / MB:.1f} MB  errors {measured.errors}",
+          flush=True)
+    return Run(workload, measured, memory.peak_rss)
+
+
+def combined(runs: Sequence[Run]) -> Run:
+    """Several runs of one workload as one: mean req/s, worst latencies and memory, all errors."""
+    results = [run.result for run in runs]
+    return Run(runs[0].workload, WrkResult(
+        requests=sum(r.requests for r in results), seconds=sum(r.seconds for r in results),
+        rps=sum(r.rps for r in results) / len(results), p50_ms=max(r.p50_ms for r in results),
+        p99_ms=max(r.p99_ms for r in results), non_2xx=sum(r.non_2xx for r in results),
+        socket_errors=sum(r.socket_errors for r in results)), max(run.peak_rss for run in runs))
 
 
 # -- serving-stack candidates ---------------------------------------------------------------------
@@ -748,7 +780,7 @@ def measure_candidate(candidate: Candidate, workdir: Path, load: Load, scripts: 
         return result
     try:
         with running(start_candidate(candidate, workdir)) as server:
-            target = drive(server, [WORKLOADS[0]], scripts, load)
+            (target,) = drive([server], [WORKLOADS[0]], scripts, load)
             result.run, result.sent = target.runs[WORKLOADS[0].name], target.sent
             result.stalled = stalled_clients_probe(server.url)
             result.reset = reset_fault_probe(server.url)
@@ -892,10 +924,14 @@ def machine_section(info: RunInfo) -> str:
                       table(["", ""], [(k, v) for k, v in info.machine])])
 
 
-def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: TargetResult | None) -> str:
+def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: TargetResult | None,
+                      rounds: int) -> str:
+    turns = (f"both servers up, each workload run {rounds} times on each in alternating turns (req/s: the mean; "
+             "p50, p99, RSS: the worst)" if rounds > 1 else "both servers up, each workload on each in turn")
     lines = ["## Sandbox vs WireMock, both journaling", "",
-             *header_lines(info, f"{info.load.duration} s per workload after a {info.load.warmup} s warm-up, "
-                                 f"each server first warmed up by {info.load.initial_warmup} s of the mixed load"), ""]
+             *header_lines(info, f"{info.load.duration} s per run after a {info.load.warmup} s warm-up, "
+                                 f"each server first warmed up by {info.load.initial_warmup} s of the mixed "
+                                 f"load; {turns}"), ""]
     rows = []
     for workload in WORKLOADS:
         s = sandbox.runs.get(workload.name) if sandbox else None
@@ -1038,6 +1074,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "compiled WireMock's hot code (default: 60)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default: 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default: 2)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="measured runs of each workload per server, in alternating turns (default: 2)")
     parser.add_argument("--only", choices=("sandbox", "wiremock"), help="run one side only (no ratio)")
     parser.add_argument("--server-cmd", help="the sandbox's serve command, to which --port, --db and --scenario are "
                                              f"appended (default: {shlex.join(default_serve_command())})")
@@ -1061,20 +1099,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run_workloads(serve_command: Sequence[str], jar: Path | None, want_sandbox: bool, workdir: Path,
-                  scripts: dict[str, Path], info: RunInfo) -> str:
-    """Every workload against the sandbox, then against WireMock; the results section."""
-    sandbox = wiremock = None
-    if want_sandbox:
-        print(f"\nsandbox: {shlex.join(serve_command)} --port P --db … --scenario …", flush=True)
-        with running(start_sandbox(serve_command, workdir, "bench")) as server:
-            sandbox = drive(server, WORKLOADS, scripts, info.load)
-        assert server.db is not None
-        sandbox.journal = journal_counts(server.db)
-    if jar is not None:
-        print(f"\nWireMock: java -jar {jar} --port P --disable-banner (journal on)", flush=True)
-        with running(start_wiremock(jar, workdir)) as server:
-            wiremock = drive(server, WORKLOADS, scripts, info.load)
-    return workloads_section(info, sandbox, wiremock)
+                  scripts: dict[str, Path], info: RunInfo, rounds: int) -> str:
+    """Every workload against the sandbox and WireMock, both running, in alternating turns; the
+    results section."""
+    with ExitStack() as stack:
+        servers = []
+        if want_sandbox:
+            print(f"\nsandbox: {shlex.join(serve_command)} --port P --db … --scenario …", flush=True)
+            servers.append(stack.enter_context(running(start_sandbox(serve_command, workdir, "bench"))))
+        if jar is not None:
+            print(f"WireMock: java -jar {jar} --port P --disable-banner (journal on)", flush=True)
+            servers.append(stack.enter_context(running(start_wiremock(jar, workdir))))
+        targets = dict(zip((server.name for server in servers), drive(servers, WORKLOADS, scripts, info.load, rounds)))
+    sandbox, wiremock = targets.get("sandbox"), targets.get("WireMock")
+    if sandbox is not None:
+        assert servers[0].db is not None
+        sandbox.journal = journal_counts(servers[0].db)
+    return workloads_section(info, sandbox, wiremock, rounds)
 
 
 def run_candidates(serve_command: Sequence[str], workdir: Path, scripts: dict[str, Path], info: RunInfo) -> str:
@@ -1133,7 +1174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scripts[workload.name] = workdir / f"{workload.name}.lua"
             scripts[workload.name].write_text(lua_script(workload))
         if want_workloads:
-            record("workloads", run_workloads(serve_command, jar, want_sandbox, workdir, scripts, info))
+            record("workloads", run_workloads(serve_command, jar, want_sandbox, workdir, scripts, info, args.rounds))
         if args.compare_servers:
             record("candidates", run_candidates(serve_command, workdir, scripts, info))
         if args.soak:
