@@ -32,21 +32,26 @@ async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
     """The request's body, or :class:`RequestEntityTooLarge` beyond ``limit`` bytes.
 
     A declared length is checked before a byte is read, then the body is read whole, which granian
-    refuses (:class:`ClientGone`) when the client leaves before it is all there: a half-sent
-    request is never handled. A chunked body, which declares nothing, is read chunk by chunk to
-    stop at the limit; granian's chunks end quietly if the client leaves, so a chunked body cut
-    short by a vanished client is handled as far as it came (nobody reads that answer).
+    refuses (:class:`ClientGone`) when the client leaves before it is all there. A chunked body
+    (even one that also declares a length: the chunks are what is read) is counted chunk by chunk
+    to stop at the limit, and granian's chunks tell one cut short. Either way a half-sent
+    request is never handled.
     """
     declared = scope.headers.get("content-length")
-    if declared is not None:
+    if declared is not None and "transfer-encoding" not in scope.headers:
         if int(declared) > limit:  # granian has already refused a Content-Length that is not a number
             raise RequestEntityTooLarge()
         try:
             return await proto()
         except (ProtocolClosed, ProtocolError):
             raise ClientGone() from None
-    chunks, size = [], 0
+    chunks, size, ended = [], 0, False
     async for chunk in proto:
+        if ended:  # granian ends a whole body with one empty chunk, one cut short with two
+            raise ClientGone()
+        if not chunk:
+            ended = True
+            continue
         size += len(chunk)
         if size > limit:
             raise RequestEntityTooLarge()
@@ -70,8 +75,8 @@ class WSGIBridge:
     application run in a pool of ``threads`` threads, its answer sent whole.
 
     The Flask app answers nothing that streams, so a buffered answer loses nothing. A body over
-    ``max_body`` is not read: the app sees its declared length and an empty input, and says 413
-    itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words.
+    ``max_body`` is not read further: the app sees a length over its limit and an empty input, and
+    says 413 itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words.
     """
 
     def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int) -> None:
@@ -89,10 +94,7 @@ class WSGIBridge:
             return
         environ = self.environ(scope, body, length)
         status, headers, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._run, environ)
-        try:
-            proto.response_bytes(status, headers, content)
-        except (ProtocolClosed, ProtocolError):
-            pass  # the client left while the app worked (a long poll, say)
+        proto.response_bytes(status, headers, content)  # to a client that left, granian sends nothing
 
     def _run(self, environ: "WSGIEnvironment") -> tuple[int, list[tuple[str, str]], bytes]:
         app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
@@ -100,8 +102,9 @@ class WSGIBridge:
 
     @staticmethod
     def environ(scope: "Scope", body: bytes, content_length: int) -> "WSGIEnvironment":
-        """PEP 3333's environ for ``scope``: text that was UTF-8 on the wire is given back as the
-        latin-1 text of its bytes, as WSGI wants."""
+        """PEP 3333's environ for ``scope``: the path and query, which granian decodes as UTF-8,
+        are given back as the latin-1 text of their bytes, as WSGI wants. (Header values come as
+        granian gives them: it leaves out any that is not plain ASCII.)"""
         server, _, port = scope.server.rpartition(":")
         environ: WSGIEnvironment = {
             "REQUEST_METHOD": scope.method,
@@ -110,7 +113,7 @@ class WSGIBridge:
             "QUERY_STRING": query_bytes(scope).decode("latin-1"),
             "SERVER_NAME": server.strip("[]"),
             "SERVER_PORT": port,
-            "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+            "SERVER_PROTOCOL": _PROTOCOLS.get(scope.http_version, f"HTTP/{scope.http_version}"),
             "REMOTE_ADDR": client_host(scope),
             "CONTENT_LENGTH": str(content_length),
             "wsgi.version": (1, 0),
@@ -121,15 +124,21 @@ class WSGIBridge:
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
+        if scope.authority and "host" not in scope.headers:  # HTTP/2 names the host in :authority
+            environ["HTTP_HOST"] = scope.authority
         for name, value in scope.headers.items():
+            if "_" in name:
+                continue  # as nginx does: it would pass for another header once "-" becomes "_"
             key = name.upper().replace("-", "_")
             if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
                 continue  # the body was read whole: chunked or not, the app gets it with its length
             if key != "CONTENT_TYPE":
                 key = "HTTP_" + key
-            value = _wsgi_text(value)
             environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
+
+
+_PROTOCOLS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2"}
 
 
 def _wsgi_text(text: str) -> str:

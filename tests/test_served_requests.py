@@ -74,6 +74,30 @@ def test_a_submit_cut_short_is_never_handled(sandbox):
     assert [entry["code"] for entry in journal(sandbox, mobile=mobile)] == [2]
 
 
+def test_a_chunked_submit_cut_short_is_never_handled(sandbox):
+    mobile = "13812340004"
+    body = urllib.parse.urlencode({**SUBMIT, "mobile": mobile}).encode()
+    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port))) as conn:
+        conn.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     + b"%x\r\n" % len(body) + body + b"\r\n")  # no last chunk: the client leaves
+        time.sleep(0.3)
+    time.sleep(0.5)
+    assert journal(sandbox, mobile=mobile) == []
+
+
+def test_a_declared_length_does_not_lift_the_limit_off_a_chunked_body(sandbox):
+    """With both headers the chunks are what is read: the small length declared first must not
+    let a large chunked body through."""
+    body = b"a=" + b"1" * 100_000
+    status, _, answer = exchange(sandbox, b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
+                                 b"Connection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                                 b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                 + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+    assert status == 413, (status, answer[:200])
+
+
 def test_utf8_sent_raw_in_the_query_string_is_read_as_sent(sandbox):
     mobile = "13812340002"
     target = f"/webservice/voice.php?method=Submit&account={DEMO['account']}&password={DEMO['password']}" \

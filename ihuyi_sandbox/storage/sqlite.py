@@ -454,9 +454,11 @@ class _Turn:
         if self.storage._memory:
             self.storage._lock.release()
         elif self.write:
-            if self.storage._writing == 1:
-                fcntl.flock(self.storage._lock_file(), fcntl.LOCK_UN)
-            self._release()
+            try:
+                if self.storage._writing == 1:
+                    fcntl.flock(self.storage._lock_file(), fcntl.LOCK_UN)
+            finally:
+                self._release()
 
     def _release(self) -> None:
         self.storage._writing -= 1
