@@ -24,8 +24,8 @@ def parse_urlencoded(raw: bytes, charset: str | None = None) -> dict[str, str]:
         # what nearly every client sends: nothing to unquote or decode, and the same answer
         for text in raw.decode("ascii").split("&"):
             name, _, value = text.partition("=")
-            if name.strip():
-                params[name.strip()] = value
+            if name := name.strip():
+                params[name] = value
         return params
     for pair in raw.split(b"&"):
         if not pair:

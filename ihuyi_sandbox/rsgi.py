@@ -61,7 +61,7 @@ async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
 
 def query_bytes(scope: "Scope") -> bytes:
     """The query string as the client sent it (granian gives it as text, UTF-8 decoded)."""
-    return scope.query_string.encode("utf-8", "surrogateescape")
+    return _wire_bytes(scope.query_string)
 
 
 def client_host(scope: "Scope") -> str:
@@ -110,7 +110,7 @@ class WSGIBridge:
             "REQUEST_METHOD": scope.method,
             "SCRIPT_NAME": "",
             "PATH_INFO": _wsgi_text(scope.path),
-            "QUERY_STRING": query_bytes(scope).decode("latin-1"),
+            "QUERY_STRING": _wsgi_text(scope.query_string),
             "SERVER_NAME": server.strip("[]"),
             "SERVER_PORT": port,
             "SERVER_PROTOCOL": _PROTOCOLS.get(scope.http_version, f"HTTP/{scope.http_version}"),
@@ -141,5 +141,10 @@ class WSGIBridge:
 _PROTOCOLS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2"}
 
 
+def _wire_bytes(text: str) -> bytes:
+    """The bytes behind text granian decoded as UTF-8."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _wsgi_text(text: str) -> str:
-    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+    return _wire_bytes(text).decode("latin-1")

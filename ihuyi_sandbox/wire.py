@@ -90,11 +90,10 @@ def _json_around_value(method: Method, code: int, msg: str, quoted: bool) -> tup
     """The answer's bytes before and after its id (or balance), as for XML: the value is always
     digits, so it needs no escaping, and a number-typed balance is the same digits unquoted."""
     _, id_name = SHAPES[method]
-    doc = {"code": code, "msg": msg, id_name: _VALUE_MARK if quoted else 0}
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    mark = f'"{_VALUE_MARK}"'.encode() if quoted else b":0}"
-    head, tail = body.rsplit(mark, 1)
-    return (head + b'"', b'"' + tail) if quoted else (head + b":", b"}" + tail)
+    body = json.dumps({"code": code, "msg": msg, id_name: _VALUE_MARK}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+    head, tail = body.rsplit(_VALUE_MARK.encode(), 1)
+    return (head, tail) if quoted else (head.removesuffix(b'"'), tail.removeprefix(b'"'))
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)

@@ -4,6 +4,7 @@ in a thread (for settings a test chooses)."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import threading
 import urllib.parse
@@ -51,6 +52,20 @@ class Sandbox:
     def get(self, path: str, timeout: float = 10) -> bytes:
         with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
             return response.read()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self.url.removeprefix("http://").rsplit(":", 1)
+        return host, int(port)
+
+    def raw(self, request: bytes) -> bytes:
+        """Everything the server sends back to ``request`` (raw bytes, which should close the connection)."""
+        with socket.create_connection(self.address, timeout=10) as conn:
+            conn.sendall(request)
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+        return data
 
 
 @contextmanager

@@ -21,11 +21,6 @@ def sandbox(tmp_path_factory):
         yield running
 
 
-def address(sandbox) -> tuple[str, int]:
-    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
-    return host, int(port)
-
-
 def served(sandbox) -> bool:
     """An ordinary client gets its answer (a generous bound: this is about starving, not speed)."""
     status, _, body = sandbox.call("Submit", OK, timeout=10)
@@ -33,7 +28,7 @@ def served(sandbox) -> bool:
 
 
 def test_connections_that_send_nothing_do_not_starve_others(sandbox):
-    idle = [socket.create_connection(address(sandbox)) for _ in range(64)]
+    idle = [socket.create_connection(sandbox.address) for _ in range(64)]
     try:
         assert all(served(sandbox) for _ in range(5))
     finally:
@@ -45,7 +40,7 @@ def test_a_body_trickling_a_byte_a_second_does_not_starve_others(sandbox):
     stop = threading.Event()
 
     def trickle() -> None:
-        with socket.create_connection(address(sandbox)) as conn:
+        with socket.create_connection(sandbox.address) as conn:
             conn.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
                          b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n")
             while not stop.wait(1.0):
@@ -55,7 +50,7 @@ def test_a_body_trickling_a_byte_a_second_does_not_starve_others(sandbox):
                     return
 
     def header_trickle() -> None:
-        with socket.create_connection(address(sandbox)) as conn:
+        with socket.create_connection(sandbox.address) as conn:
             for byte in b"GET /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\n":
                 if stop.wait(1.0):
                     return
@@ -77,17 +72,8 @@ def test_a_body_trickling_a_byte_a_second_does_not_starve_others(sandbox):
             thread.join(5)
 
 
-def raw(sandbox, request: bytes) -> bytes:
-    with socket.create_connection(address(sandbox), timeout=10) as conn:
-        conn.sendall(request)
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    return data
-
-
 def test_oversized_headers_are_refused_cleanly(sandbox):
-    answer = raw(sandbox, b"GET /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\nX-Big: "
+    answer = sandbox.raw(b"GET /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\nX-Big: "
                  + b"a" * 20000 + b"\r\nConnection: close\r\n\r\n")
     status = int(answer.split(b" ", 2)[1])
     assert 400 <= status < 500 and b"Traceback" not in answer
@@ -95,7 +81,7 @@ def test_oversized_headers_are_refused_cleanly(sandbox):
 
 
 def test_an_oversized_url_is_refused_cleanly(sandbox):
-    answer = raw(sandbox, b"GET /webservice/voice.php?method=GetNum&x=" + b"a" * 20000
+    answer = sandbox.raw(b"GET /webservice/voice.php?method=GetNum&x=" + b"a" * 20000
                  + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert 400 <= int(answer.split(b" ", 2)[1]) < 500
     assert served(sandbox)
@@ -103,7 +89,7 @@ def test_an_oversized_url_is_refused_cleanly(sandbox):
 
 def test_an_oversized_body_gets_413(sandbox):
     body = b"a=" + b"1" * 100_000
-    answer = raw(sandbox, b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    answer = sandbox.raw(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                  b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
                  + str(len(body)).encode() + b"\r\n\r\n" + body)
     assert answer.startswith(b"HTTP/1.1 413") and b"65536 bytes" in answer
@@ -112,7 +98,7 @@ def test_an_oversized_body_gets_413(sandbox):
 
 def test_an_oversized_chunked_body_gets_413(sandbox):
     body = b"a=" + b"1" * 100_000
-    answer = raw(sandbox, b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    answer = sandbox.raw(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                  b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
                  + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 413") and b"65536 bytes" in answer
@@ -121,7 +107,7 @@ def test_an_oversized_chunked_body_gets_413(sandbox):
 
 def test_a_chunked_body_within_the_limit_is_read(sandbox):
     body = b"account=V00000001&password=0123456789abcdef0123456789abcdef"
-    answer = raw(sandbox, b"POST /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    answer = sandbox.raw(b"POST /webservice/voice.php?method=GetNum HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                  b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
                  + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 200") and b"<code>2</code>" in answer
@@ -137,7 +123,7 @@ def test_a_hundred_hanging_calls_do_not_starve_others(sandbox):
     hanging = []
     try:
         for _ in range(100):
-            conn = socket.create_connection(address(sandbox), timeout=10)
+            conn = socket.create_connection(sandbox.address, timeout=10)
             conn.sendall(request)
             hanging.append(conn)
         time.sleep(0.5)

@@ -26,13 +26,7 @@ def sandbox(tmp_path_factory):
 
 def exchange(sandbox, request: bytes) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) of one raw HTTP/1.1 request sent with ``Connection: close``."""
-    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=10) as conn:
-        conn.sendall(request)
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
+    head, _, body = sandbox.raw(request).partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
     return int(status_line.split(" ")[1]), headers, body
@@ -56,16 +50,22 @@ def journal(sandbox, **query: str) -> list[dict]:
     return json.loads(body)["requests"]
 
 
+SUBMIT_HEAD = (b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
+               b"Content-Type: application/x-www-form-urlencoded\r\n")
+
+
+def send_and_leave(sandbox, data: bytes) -> None:
+    """Send ``data``, then close the connection without waiting for an answer."""
+    with socket.create_connection(sandbox.address) as conn:
+        conn.sendall(data)
+        time.sleep(0.3)
+    time.sleep(0.5)
+
+
 def test_a_submit_cut_short_is_never_handled(sandbox):
     mobile = "13812340001"
     body = urllib.parse.urlencode({**SUBMIT, "mobile": mobile}).encode()
-    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port))) as conn:
-        conn.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: %d\r\n\r\n" % (len(body) + 10) + body)
-        time.sleep(0.3)
-    time.sleep(0.5)
+    send_and_leave(sandbox, SUBMIT_HEAD + b"Content-Length: %d\r\n\r\n" % (len(body) + 10) + body)
     assert journal(sandbox, mobile=mobile) == []
     # the same body whole is handled
     status, _, answer = exchange(sandbox, request("POST", "/webservice/voice.php?method=Submit", body=body,
@@ -77,13 +77,9 @@ def test_a_submit_cut_short_is_never_handled(sandbox):
 def test_a_chunked_submit_cut_short_is_never_handled(sandbox):
     mobile = "13812340004"
     body = urllib.parse.urlencode({**SUBMIT, "mobile": mobile}).encode()
-    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port))) as conn:
-        conn.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     + b"%x\r\n" % len(body) + body + b"\r\n")  # no last chunk: the client leaves
-        time.sleep(0.3)
-    time.sleep(0.5)
+    # no last chunk: the client leaves
+    send_and_leave(sandbox, SUBMIT_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+                   + b"%x\r\n" % len(body) + body + b"\r\n")
     assert journal(sandbox, mobile=mobile) == []
 
 
@@ -91,8 +87,7 @@ def test_a_declared_length_does_not_lift_the_limit_off_a_chunked_body(sandbox):
     """With both headers the chunks are what is read: the small length declared first must not
     let a large chunked body through."""
     body = b"a=" + b"1" * 100_000
-    status, _, answer = exchange(sandbox, b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
-                                 b"Connection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    status, _, answer = exchange(sandbox, SUBMIT_HEAD + b"Connection: close\r\n"
                                  b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
                                  + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
     assert status == 413, (status, answer[:200])
