@@ -17,9 +17,6 @@ class Storage(Protocol):
         """One transaction that every write of this thread inside it joins, committed at the end
         or rolled back by an exception; inside another, it joins that one."""
 
-    def savepoint(self) -> AbstractContextManager[None]:
-        """Inside a transaction: an exception undoes only the writes of this block."""
-
     def reset(self, seed: Seed) -> None:
         """Replace accounts, blacklist and refused IPs by ``seed``; clear deliveries, journal
         and counters. Voice ids already issued are never issued again."""

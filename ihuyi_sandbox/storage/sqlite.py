@@ -7,8 +7,7 @@ successes. ``synchronous=NORMAL`` in WAL mode keeps every committed transaction 
 of the server's processes (only a power loss can roll back the last few).
 
 Writes can be grouped: :meth:`SQLiteStorage.transaction` opens one transaction that every write
-of this thread joins (a nested one joins it too; :meth:`SQLiteStorage.savepoint` marks what one
-failure undoes). The server answers the provider requests that
+of this thread joins (a nested one joins it too). The server answers the provider requests that
 arrive together in one such transaction (``VoiceBackend.handle_many``): a commit costs about 60 µs
 of WAL writing whatever it holds, so one commit for a dozen requests instead of a dozen is most
 of the sandbox's speed. Each request is still answered only after that commit.
@@ -34,6 +33,19 @@ from ..codes import DEFAULT_OUTCOME
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
 
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
+
+#: how many forks lie between the process that imported this module and this one: connections
+#: and the lock file's descriptor are this process's own only if they were opened in this
+#: generation (cheaper to compare than ``os.getpid()``, a system call, on every statement)
+_generation = 0
+
+
+def _forked() -> None:
+    global _generation
+    _generation += 1
+
+
+os.register_at_fork(after_in_child=_forked)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -107,7 +119,7 @@ class SQLiteStorage:
         self._write_lock = threading.RLock()
         self._shared: sqlite3.Connection | None = None
         self._writing = 0  # depth of this process's write turn (under _write_lock)
-        self._lock_fd: tuple[int, int] | None = None  # (pid, descriptor) of the lock file
+        self._lock_fd: tuple[int, int] | None = None  # (generation, descriptor) of the lock file
         with self._connection() as db:
             if not self._memory:
                 db.execute("PRAGMA journal_mode=WAL")
@@ -136,15 +148,15 @@ class SQLiteStorage:
 
     def _thread_connection(self) -> sqlite3.Connection:
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
-            local.db, local.pid = self._open(), os.getpid()
+        if getattr(local, "generation", None) != _generation:
+            local.db, local.generation = self._open(), _generation
         return local.db
 
     def _lock_file(self) -> int:
         """This process's descriptor of the lock file (one per process: ``flock`` locks belong
         to an open file, which a ``fork`` would share)."""
-        if self._lock_fd is None or self._lock_fd[0] != os.getpid():
-            self._lock_fd = (os.getpid(), os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT, 0o644))
+        if self._lock_fd is None or self._lock_fd[0] != _generation:
+            self._lock_fd = (_generation, os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT, 0o644))
         return self._lock_fd[1]
 
     def transaction(self) -> "_Transaction":
@@ -152,17 +164,13 @@ class SQLiteStorage:
         the end (or rolled back by an exception). Inside another, it joins that one."""
         return _Transaction(self)
 
-    def savepoint(self) -> "_Savepoint":
-        """``with`` it, inside a transaction: an exception undoes only the writes of this block."""
-        return _Savepoint(self)
-
     def close(self) -> None:
         if self._memory:
             return
         local = self._local
-        if getattr(local, "pid", None) == os.getpid():
+        if getattr(local, "generation", None) == _generation:
             local.db.close()
-        if self._lock_fd is not None and self._lock_fd[0] == os.getpid():
+        if self._lock_fd is not None and self._lock_fd[0] == _generation:
             os.close(self._lock_fd[1])
             self._lock_fd = None
         self._local = threading.local()
@@ -425,7 +433,7 @@ class _Turn:
     classes rather than ``@contextmanager`` generators: a Submit enters half a dozen of them, and
     a generator's entry and exit cost several times a plain method call's."""
 
-    __slots__ = ("storage", "write")
+    __slots__ = ("storage", "write", "held")
 
     def __init__(self, storage: SQLiteStorage, write: bool) -> None:
         self.storage, self.write = storage, write
@@ -438,7 +446,10 @@ class _Turn:
                 storage._shared = storage._open()
             return storage._shared
         db = storage._thread_connection()
-        if self.write:
+        # a thread whose connection is inside a transaction holds the write turn already: only
+        # :class:`_Transaction` begins one, and only once the turn is taken
+        self.held = self.write and not db.in_transaction
+        if self.held:
             storage._write_lock.acquire()  # reentrant: the outermost write of this thread takes the file lock
             storage._writing += 1
             if storage._writing == 1:
@@ -453,7 +464,7 @@ class _Turn:
                  trace: TracebackType | None) -> None:
         if self.storage._memory:
             self.storage._lock.release()
-        elif self.write:
+        elif self.held:
             try:
                 if self.storage._writing == 1:
                     fcntl.flock(self.storage._lock_file(), fcntl.LOCK_UN)
@@ -493,32 +504,6 @@ class _Transaction:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
-        finally:
-            self.turn.__exit__(None, None, None)
-
-
-class _Savepoint:
-    """What :meth:`SQLiteStorage.savepoint` gives."""
-
-    __slots__ = ("turn", "db")
-
-    def __init__(self, storage: SQLiteStorage) -> None:
-        self.turn = _Turn(storage, write=True)
-
-    def __enter__(self) -> None:
-        self.db = db = self.turn.__enter__()
-        try:
-            db.execute("SAVEPOINT block")
-        except BaseException:
-            self.turn.__exit__(None, None, None)
-            raise
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        try:
-            if kind is not None:
-                self.db.execute("ROLLBACK TO block")
-            self.db.execute("RELEASE block")
         finally:
             self.turn.__exit__(None, None, None)
 
