@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,19 +53,24 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def rsgi_app(app: Flask, *, threads: int) -> Callable[..., Awaitable[None]]:
+class SandboxRSGI:
     """The RSGI application ``serve`` runs: the provider API on the event loop, in batches
-    (:class:`~ihuyi_sandbox.api.provider.ProviderRSGI`), and the rest of ``app`` (the sandbox API,
-    the inbox) in a pool of ``threads`` threads (:class:`~ihuyi_sandbox.rsgi.WSGIBridge`)."""
-    max_body = app.config["MAX_CONTENT_LENGTH"]
-    voice = provider.ProviderRSGI(backend_of(app), max_body)
-    rest = WSGIBridge(app, threads=threads, max_body=max_body)
+    (:class:`~ihuyi_sandbox.api.provider.ProviderRSGI`), and the rest of the Flask app (the
+    sandbox API, the inbox) in a pool of threads (:class:`~ihuyi_sandbox.rsgi.WSGIBridge`)."""
 
-    def application(scope: "Scope", proto: "HTTPProtocol") -> Awaitable[None]:
+    def __init__(self, app: Flask, *, threads: int) -> None:
+        max_body = app.config["MAX_CONTENT_LENGTH"]
+        self.voice = provider.ProviderRSGI(backend_of(app), max_body)
+        self.rest = WSGIBridge(app, threads=threads, max_body=max_body)
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The worker's event loop, before the first request: handed on so that no request
+        asks for it (``asyncio.get_running_loop()`` makes a system call each time)."""
+        self.voice.loop = loop
+
+    def __rsgi__(self, scope: "Scope", proto: "HTTPProtocol") -> Awaitable[None]:
         # granian awaits what this returns: routing needs no coroutine of its own
-        return voice(scope, proto) if scope.path == provider.PATH else rest(scope, proto)
-
-    return application
+        return self.voice(scope, proto) if scope.path == provider.PATH else self.rest(scope, proto)
 
 
 def backend_of(app: Flask) -> VoiceBackend:

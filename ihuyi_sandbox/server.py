@@ -22,14 +22,17 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .model import Retention
 from .receipts import ReceiptPolicy
 from .storage import Storage
+
+if TYPE_CHECKING:
+    from .app import SandboxRSGI
 
 #: the worker processes read their configuration from here
 ENV = "IHUYI_SANDBOX_WORKER_CONFIG"
@@ -111,9 +114,9 @@ def _announce_when_up(storage: Storage) -> None:
     threading.Thread(target=wait, name="banner", daemon=True).start()
 
 
-def worker_app() -> Callable[..., Awaitable[None]]:
+def worker_app() -> SandboxRSGI:
     """The RSGI app of one worker process: it joins the state the arbiter prepared."""
-    from .app import backend_of, create_app, rsgi_app, start_dispatcher
+    from .app import SandboxRSGI, backend_of, create_app, start_dispatcher
 
     settings = json.loads(os.environ[ENV])
     policy = ReceiptPolicy(frozenset(settings["receipt_policy"]["hosts"]), settings["receipt_policy"]["allow_any"])
@@ -122,4 +125,4 @@ def worker_app() -> Callable[..., Awaitable[None]]:
                             retention=Retention(**settings["retention"])))
     start_dispatcher(app)
     _announce_when_up(backend_of(app).storage)
-    return rsgi_app(app, threads=settings["threads"])
+    return SandboxRSGI(app, threads=settings["threads"])

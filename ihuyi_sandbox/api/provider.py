@@ -138,6 +138,8 @@ class ProviderRSGI:
     def __init__(self, backend: "VoiceBackend", max_body: int) -> None:
         self.backend = backend
         self.max_body = max_body
+        #: the worker's event loop, given before the first request (``SandboxRSGI.__rsgi_init__``)
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._calls: list[Call] = []
         self._waiting: list[asyncio.Future[Outcome]] = []
 
@@ -164,9 +166,10 @@ class ProviderRSGI:
         """The outcome of ``call``, handled with every other call queued before the loop comes
         round (one transaction, one commit): the batch runs as soon as the loop has taken in
         what had arrived."""
-        future = asyncio.get_running_loop().create_future()
+        loop = self.loop or asyncio.get_running_loop()
+        future = loop.create_future()
         if not self._calls:
-            asyncio.get_running_loop().call_soon(self._run_batch)
+            loop.call_soon(self._run_batch)
         self._calls.append(call)
         self._waiting.append(future)
         return future
