@@ -6,8 +6,8 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from .codes import DEFAULT_OUTCOME, Code
 from .engine import Call, choose, state_names
@@ -24,8 +24,7 @@ log = logging.getLogger("ihuyi_sandbox")
 WATCH_INTERVAL = 1.0
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What to send back: the answer, and the scenario's fault and latency to apply to it."""
 
     answer: Answer

@@ -71,10 +71,12 @@ GETNUM_CODES: frozenset[Code] = frozenset(
 
 def message_for(code: int, method: str = "Submit") -> str:
     """The provider's message for ``code`` answered to ``method`` (``Submit`` or ``GetNum``)."""
-    code = Code(code)
-    if code is Code.OK and method == "GetNum":
+    if code == Code.OK and method == "GetNum":
         return GETNUM_OK_MESSAGE
-    return MESSAGES[code]
+    try:
+        return MESSAGES[code]  # type: ignore[index]  # an int finds its Code: IntEnum members hash as ints
+    except KeyError:
+        raise ValueError(f"{code!r} is not a documented code") from None
 
 
 # What became of a placed call, as a delivery receipt reports it (CONTRACT.md §6). The voice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .wire import DEFAULT_NAMESPACE
 
@@ -64,8 +65,7 @@ class Seed:
     refused_ips: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the rules need to know of the state to answer one request."""
 
     account: Account | None

@@ -8,9 +8,8 @@ lxml would quote it with single quotes, and the real service uses double quotes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from lxml import etree
 
@@ -31,8 +30,7 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """One answer of the provider API: ``value`` is the voice id (Submit) or the balance (GetNum),
     ``"0"`` on failure."""
 

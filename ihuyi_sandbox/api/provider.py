@@ -117,6 +117,8 @@ def failure(exc: Exception, max_body: int, http_method: str) -> Reply:
 
 
 def header_list(reply: Reply) -> list[tuple[str, str]]:
+    if not reply.headers:  # nearly every answer
+        return [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]
     headers = [("Content-Type", reply.content_type), *reply.headers]
     if not any(name == "Content-Length" for name, _ in reply.headers):
         headers.append(("Content-Length", str(len(reply.body))))

@@ -27,6 +27,7 @@ import os
 import sqlite3
 import threading
 import time
+from functools import lru_cache
 from types import TracebackType
 
 from ..codes import DEFAULT_OUTCOME
@@ -512,12 +513,18 @@ def _account(row: tuple) -> Account | None:
     apiid, apikey, balance, frozen, auto_frozen, ips, receipt_url = row
     if apiid is None:
         return None
-    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), tuple(json.loads(ips)), receipt_url)
+    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), _ip_list(ips), receipt_url)
+
+
+@lru_cache(maxsize=1024)
+def _ip_list(text: str) -> tuple[str, ...]:
+    """A stored list of registered IPs, parsed once (every request reads its account's)."""
+    return tuple(json.loads(text))
 
 
 def voice_id(time: float, journal_id: int) -> str:
     """20 decimal digits, like the real service's: the second of the call, then the journal id."""
-    return f"{int(time):010d}{journal_id:010d}"
+    return "%010d%010d" % (time, journal_id)  # %d truncates the float: twice as fast as int() in an f-string
 
 
 def _account_row(a: Account) -> tuple:
@@ -527,10 +534,13 @@ def _account_row(a: Account) -> tuple:
 
 _LISTS = {"blacklist": "mobile", "refused_ips": "ip"}
 
+#: ``json.dumps(..., ensure_ascii=False)`` builds an encoder per call; one, made once
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
-            json.dumps(entry.params, ensure_ascii=False), entry.code, voiceid, entry.fault, entry.outcome)
+            _to_json(entry.params), entry.code, voiceid, entry.fault, entry.outcome)
 
 
 def _order(after: int | None) -> str:
