@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from helpers import DEMO, serve_process
 
+from ihuyi_sandbox.model import Account, JournalEntry, Seed
+from ihuyi_sandbox.storage import SQLiteStorage
 from ihuyi_sandbox.testing import SandboxAPI, wait_until
 
 OK = {**DEMO, "content": "1234"}
@@ -27,3 +29,29 @@ def test_requests_older_than_the_age_limit_are_pruned(tmp_path):
         api = SandboxAPI(sandbox.url)
         assert len(api.messages()) == 1
         assert wait_until(lambda: api.messages() == [] and api.requests() == [], 15)
+
+
+def test_pruning_keeps_what_both_bounds_keep_and_deliveries_go_with_their_requests(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "p.db"))
+    storage.reset(Seed(accounts=(Account("A1", "k", 100),)))
+    start = 1_700_000_000.0
+    for i in range(10):  # one request a minute; the even ones delivered
+        params = {"account": "A1", "mobile": f"138000000{i:02d}", "content": "1234"}
+        entry = JournalEntry(start + 60 * i, "127.0.0.1", "Submit", params, code=2 if i % 2 == 0 else 4070)
+        if i % 2 == 0:
+            storage.deliver(entry)
+        else:
+            storage.record(entry)
+
+    def kept() -> tuple[list[float], list[str]]:
+        return (sorted(e.time for e in storage.journal(limit=100)),
+                sorted(d.mobile for d in storage.deliveries(limit=100)))
+
+    assert storage.prune(keep=7, before=start) == 3  # the count bounds: the 7 newest stay
+    assert kept() == ([start + 60 * i for i in range(3, 10)], ["13800000004", "13800000006", "13800000008"])
+    assert storage.prune(keep=7, before=start + 60 * 6) == 3  # now the age bounds: from minute 6 on
+    assert kept() == ([start + 60 * i for i in range(6, 10)], ["13800000006", "13800000008"])
+    assert storage.prune(keep=100, before=start + 3600) == 4  # all too old
+    assert kept() == ([], [])
+    assert storage.prune(keep=100, before=start + 3600) == 0  # and nothing left to do
+    assert storage.account("A1").balance == 100 - 5  # type: ignore[union-attr]  # history goes, balances stay

@@ -323,20 +323,26 @@ class SQLiteStorage:
     # -- retention ---------------------------------------------------------------------------
     def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
         """Forget all but the newest ``keep`` requests (with their deliveries) and everything
-        older than ``before``, in short batches so that requests are never kept waiting."""
-        pruned = 0
+        older than ``before``, in short batches so that requests are never kept waiting.
+
+        Both bounds are found first, by reads that take no lock, as one journal id below which
+        everything goes; each batch then deletes a range of ids. Ids grow with time, so "older"
+        is "before the first request made at ``before`` or later" (after a clock set back, a
+        few older requests may wait for the count to take them)."""
         with self._connection() as db:
             row = db.execute("SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)).fetchone()
-        floor = row[0] + 1 if row else 0  # ids below it are beyond the count
+            by_count = row[0] + 1 if row else 0
+            row = db.execute("SELECT id FROM journal WHERE time >= ? ORDER BY id LIMIT 1", (before,)).fetchone()
+            by_age = row[0] if row else db.execute("SELECT coalesce(max(id), 0) + 1 FROM journal").fetchone()[0]
+        floor, pruned = max(by_count, by_age), 0
         while True:
             with self.transaction() as db:
-                found = db.execute("SELECT max(id), count(*) FROM (SELECT id FROM journal WHERE id < ? OR time < ? "
-                                   "ORDER BY id LIMIT ?)", (floor, before, batch)).fetchone()
-                if not found[1]:
+                (low,) = db.execute("SELECT min(id) FROM journal").fetchone()
+                if low is None or low >= floor:
                     break
-                for table in ("journal", "deliveries"):
-                    db.execute(f"DELETE FROM {table} WHERE id <= ? AND (id < ? OR time < ?)", (found[0], floor, before))
-                pruned += found[1]
+                below = min(floor, low + batch)
+                pruned += db.execute("DELETE FROM journal WHERE id < ?", (below,)).rowcount
+                db.execute("DELETE FROM deliveries WHERE id < ?", (below,))
             time.sleep(0)  # let the requests waiting for the write lock through between batches
         with self.transaction() as db:
             old = "status IN ('sent', 'failed') AND (report_at < ? OR id <= (SELECT id FROM receipts ORDER BY id DESC LIMIT 1 OFFSET ?))"
