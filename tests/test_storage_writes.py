@@ -107,3 +107,31 @@ def test_a_failing_request_in_a_batch_fails_alone(backend):
     assert isinstance(first, Outcome) and isinstance(last, Outcome) and first.answer.code == last.answer.code == 2
     assert backend.storage.account("A1").balance == 2  # type: ignore[union-attr]
     assert sorted(m.mobile for m in backend.storage.deliveries()) == ["13812340001", "13812340002"]
+
+
+def test_a_lease_is_one_owners_until_it_runs_out_and_is_renewed_before(storage):
+    assert storage.hold_lease("x", "a", now=100.0, ttl=5.0)
+    assert not storage.hold_lease("x", "b", now=101.0, ttl=5.0)
+    assert storage.hold_lease("x", "a", now=102.0, ttl=5.0)  # kept as it is: more than half of it left
+    assert not storage.hold_lease("x", "b", now=104.9, ttl=5.0)  # a's until 105
+    assert storage.hold_lease("x", "a", now=103.0, ttl=5.0)  # 2 s left: renewed, until 108
+    assert not storage.hold_lease("x", "b", now=107.0, ttl=5.0)
+    assert storage.hold_lease("x", "b", now=108.5, ttl=5.0)  # ran out: the next owner takes it
+    assert not storage.hold_lease("x", "a", now=109.0, ttl=5.0)
+
+
+def test_a_receipt_cut_short_by_a_crash_counts_as_a_failed_attempt_and_is_sent_again(storage):
+    voiceid = storage.deliver(entry(1), receipt_url="http://127.0.0.1:9/r", report_at=100.0)
+
+    def claim(now: float, stale_before: float) -> list:
+        return storage.claim_receipts(now, limit=10, stale_before=stale_before, max_attempts=3, retry_seconds=60.0)
+
+    assert claim(50.0, 0.0) == []  # not due yet
+    (claimed,) = claim(100.0, 0.0)
+    assert (claimed.voiceid, claimed.status, claimed.attempts) == (voiceid, "sending", 1)
+    assert claim(150.0, 99.0) == []  # still being sent: claimed at 100
+    assert claim(200.0, 150.0) == []  # never finished: that attempt failed, the next one in 60 s
+    (receipt,) = storage.receipts(voiceid=voiceid)
+    assert (receipt.status, receipt.next_at) == ("pending", 260.0) and "interrupted" in receipt.history[0].error
+    (again,) = claim(260.0, 150.0)
+    assert (again.voiceid, again.attempts) == (voiceid, 2)
