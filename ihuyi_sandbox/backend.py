@@ -141,19 +141,29 @@ class VoiceBackend:
         """Handle requests that arrived together (``(method, params, client_ip)`` each) in one
         transaction, in order: one commit for all, which is what makes the server fast.
 
-        A request that raises (a bug of ours: the rules answer every input with a code, and a
-        failed commit leaves nothing durable) gets its exception, and only it: the batch is rolled
-        back and each request handled again in a transaction of its own. Marking each request
-        with a savepoint instead would cost every request two statements for what never happens.
+        A request that raises (a bug of ours: the rules answer every input with a code) gets its
+        exception, and only it: the batch is rolled back and each request handled again in a
+        transaction of its own. Marking each request with a savepoint instead would cost every
+        request two statements for what never happens. If the transaction cannot begin or
+        commit, nothing is durable and every request gets that error. Never call it inside a
+        transaction: it would join it, and a replay would apply requests twice.
         """
-        self._watch(self.clock())
+        try:
+            self._watch(self.clock())
+        except Exception:  # a scenario that cannot be reloaded now must not fail the requests
+            log.exception("scenario %s: checking the file for edits failed", self.scenario.source)
+        outcomes: list[Outcome | Exception] = []
+        began = False
         try:
             with self.storage.transaction():
-                return [self._handle(method, params, client_ip) for method, params, client_ip in calls]
-        except Exception as exc:  # noqa: BLE001 - its request's answer
-            if len(calls) == 1:
-                return [exc]
-        return [self.handle_many([call])[0] for call in calls]
+                began = True
+                for method, params, client_ip in calls:
+                    outcomes.append(self._handle(method, params, client_ip))
+        except Exception as exc:  # noqa: BLE001 - the requests' answer
+            if began and len(outcomes) < len(calls) and len(calls) > 1:
+                return [self.handle_many([call])[0] for call in calls]
+            return [exc] * len(calls)
+        return outcomes
 
     def handle(self, method: Method, params: Mapping[str, str], client_ip: str) -> Outcome:
         """Decide, apply and journal one request; the answer is only returned once it is durable."""

@@ -179,7 +179,11 @@ class ProviderRSGI:
     def _run_batch(self) -> None:
         calls, waiting = self._calls, self._waiting
         self._calls, self._waiting = [], []
-        for future, outcome in zip(waiting, self.backend.handle_many(calls)):
+        try:
+            outcomes = self.backend.handle_many(calls)
+        except Exception as exc:  # noqa: BLE001 - never leave a request without its answer
+            outcomes = [exc] * len(calls)
+        for future, outcome in zip(waiting, outcomes):
             if future.cancelled():
                 continue  # its client left; what it did is journaled all the same
             if isinstance(outcome, Exception):

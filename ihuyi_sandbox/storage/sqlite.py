@@ -332,8 +332,9 @@ class SQLiteStorage:
         with self._connection() as db:
             row = db.execute("SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)).fetchone()
             by_count = row[0] + 1 if row else 0
-            row = db.execute("SELECT id FROM journal WHERE time >= ? ORDER BY id LIMIT 1", (before,)).fetchone()
-            by_age = row[0] if row else db.execute("SELECT coalesce(max(id), 0) + 1 FROM journal").fetchone()[0]
+            # one statement, one snapshot: a request committed between two could be counted as old
+            (by_age,) = db.execute("SELECT coalesce((SELECT id FROM journal WHERE time >= ? ORDER BY id LIMIT 1), "
+                                   "(SELECT coalesce(max(id), 0) + 1 FROM journal))", (before,)).fetchone()
         floor, pruned = max(by_count, by_age), 0
         while True:
             with self.transaction() as db:
