@@ -55,7 +55,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1064,17 +1064,30 @@ def update_results(path: Path, sections: dict[str, str]) -> None:
 
 # -- the command ----------------------------------------------------------------------------------
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``, or a message saying so."""
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}, the least accepted")
+        return value
+    return whole
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run (default: 10)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each (default: 2)")
-    parser.add_argument("--initial-warmup", type=int, default=60,
+    parser.add_argument("--duration", type=at_least(1), default=10, help="seconds of each measured wrk run (default: 10)")
+    parser.add_argument("--warmup", type=at_least(0), default=2, help="seconds of warm-up before each (default: 2)")
+    parser.add_argument("--initial-warmup", type=at_least(0), default=60,
                         help="seconds of the mixed load before a server's first workload, so that the JVM has "
                              "compiled WireMock's hot code (default: 60)")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default: 32)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default: 2)")
-    parser.add_argument("--rounds", type=int, default=2,
+    parser.add_argument("--connections", type=at_least(1), default=32, help="wrk connections (default: 32)")
+    parser.add_argument("--threads", type=at_least(1), default=2, help="wrk threads (default: 2)")
+    parser.add_argument("--rounds", type=at_least(1), default=2,
                         help="measured runs of each workload per server, in alternating turns (default: 2)")
     parser.add_argument("--only", choices=("sandbox", "wiremock"), help="run one side only (no ratio)")
     parser.add_argument("--server-cmd", help="the sandbox's serve command, to which --port, --db and --scenario are "
@@ -1087,7 +1100,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="npm --prefix where wiremock@3 is installed when missing (default: %(default)s)")
     parser.add_argument("--compare-servers", action="store_true",
                         help="measure serving-stack candidates on submit-xml instead of the workloads")
-    parser.add_argument("--soak", type=int, metavar="N",
+    parser.add_argument("--soak", type=at_least(1), metavar="N",
                         help="drive N requests of the mixed load and follow memory, instead of the workloads")
     parser.add_argument("--all", action="store_true",
                         help="the workloads, --compare-servers and --soak (1,000,000 unless given) in one go")

@@ -145,7 +145,8 @@ class VoiceBackend:
         exception, and only it: the batch is rolled back and each request handled again in a
         transaction of its own. Marking each request with a savepoint instead would cost every
         request two statements for what never happens. If the transaction cannot begin or
-        commit, nothing is durable and every request gets that error. Never call it inside a
+        commit, nothing is durable and every request gets that error. It never raises: every
+        request gets its outcome or its exception. Never call it inside a
         transaction: it would join it, and a replay would apply requests twice.
         """
         try:

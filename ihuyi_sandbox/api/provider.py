@@ -179,11 +179,8 @@ class ProviderRSGI:
     def _run_batch(self) -> None:
         calls, waiting = self._calls, self._waiting
         self._calls, self._waiting = [], []
-        try:
-            outcomes = self.backend.handle_many(calls)
-        except Exception as exc:  # noqa: BLE001 - never leave a request without its answer
-            outcomes = [exc] * len(calls)
-        for future, outcome in zip(waiting, outcomes):
+        # handle_many answers every call, with its outcome or its exception: it never raises
+        for future, outcome in zip(waiting, self.backend.handle_many(calls)):
             if future.cancelled():
                 continue  # its client left; what it did is journaled all the same
             if isinstance(outcome, Exception):
