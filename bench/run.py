@@ -18,7 +18,7 @@ the same run, on the same machine, runs the same wrk load on each in alternating
 Workloads (each after a short warm-up): Submit success in XML, Submit success in JSON, GetNum, an
 error path (4070: content of 2 digits), and a mixed load drawn per request with a fixed seed.
 
-After the sandbox runs, its SQLite file is opened read-only and the journal and deliveries are
+After the sandbox runs, its SQLite file is opened read-only and the journal is
 counted against what wrk completed: a fast server that forgot to journal would show here.
 
 Other modes:
@@ -386,13 +386,12 @@ def start_sandbox(serve_command: Sequence[str], workdir: Path, tag: str, name: s
 @dataclass(frozen=True)
 class JournalCounts:
     """What a stopped sandbox's SQLite file holds. The server may prune the journal (and the
-    deliveries with it) to its retention, so rows *kept* can be fewer than rows *written*: the
+    inbox, a view of it) to its retention, so rows *kept* can be fewer than rows *written*: the
     journal's AUTOINCREMENT high-water mark counts every row ever written, and the balance every
     unit ever taken."""
 
     written: int                                # journal rows ever written
     kept: int                                   # journal rows still there
-    deliveries: int                             # delivery rows still there
     by_code: list[tuple[str, int | None, int]]  # (method, code, rows) of the rows kept
     balance: int | None                         # the bench account's balance left
 
@@ -406,7 +405,7 @@ class JournalCounts:
 
 
 def journal_counts(db: Path) -> JournalCounts:
-    """The journal and deliveries of a stopped sandbox, read from its SQLite file read-only."""
+    """The journal and balance of a stopped sandbox, read from its SQLite file read-only."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         def one(sql: str, *args: object) -> int | None:
@@ -417,7 +416,7 @@ def journal_counts(db: Path) -> JournalCounts:
         written = (one("SELECT seq FROM sqlite_sequence WHERE name = 'journal'")
                    or one("SELECT max(id) FROM journal") or 0)
         by_code = conn.execute("SELECT method, code, count(*) FROM journal GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
-        return JournalCounts(written, kept, one("SELECT count(*) FROM deliveries") or 0, by_code,
+        return JournalCounts(written, kept, by_code,
                              one("SELECT balance FROM accounts WHERE apiid = ?", ACCOUNT))
     finally:
         conn.close()
@@ -967,14 +966,13 @@ def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: Tar
 
 
 def journal_sentence(journal: JournalCounts, sent: int, in_flight: int) -> str:
-    """The correctness check: every answered request journaled, every Submit success delivered
-    and paid for. wrk does not count the answers still in flight when a run ends, so the journal
+    """The correctness check: every answered request journaled, every Submit success paid
+    for. wrk does not count the answers still in flight when a run ends, so the journal
     may hold up to one more row per connection and run."""
     pruned = journal.written - journal.kept
     checks = [sent <= journal.written <= sent + in_flight,          # one journal row per request
-              journal.deliveries == journal.submit_successes,       # one delivery per success kept
-              journal.units_taken >= journal.deliveries,            # every delivery paid for
-              pruned > 0 or journal.units_taken == journal.deliveries]
+              journal.units_taken >= journal.submit_successes,      # every delivery paid for
+              pruned > 0 or journal.units_taken == journal.submit_successes]
     by_code = ", ".join(f"{m} {c}: {n:,}" for m, c, n in journal.by_code)
     kept = (f"{journal.kept:,} kept after the server's retention pruned {pruned:,} (by method and code: {by_code})"
             if pruned else f"all kept (by method and code: {by_code})")
@@ -982,7 +980,7 @@ def journal_sentence(journal: JournalCounts, sent: int, in_flight: int) -> str:
     return (f"Correctness (the sandbox's SQLite file, read after it stopped): **{verdict}**. "
             f"The journal had {journal.written:,} rows written for {sent:,} requests completed by wrk and the "
             f"probes (up to {in_flight:,} more may have been in flight when a wrk run ended), {kept}; "
-            f"{journal.deliveries:,} deliveries kept for as many Submit successes kept; "
+            f"{journal.submit_successes:,} Submit successes (deliveries) kept; "
             f"{journal.units_taken:,} units of balance taken in all.")
 
 
@@ -1038,7 +1036,7 @@ def soak_section(info: RunInfo, results: Sequence[SoakResult], total: int) -> st
         if r.journal:
             lines += ["", f"{r.name}'s SQLite file after the run: {r.journal.written:,} journal rows written "
                           f"for {r.requests:,} requests counted by wrk (plus the warm-up), {r.journal.kept:,} kept "
-                          f"(the server's retention), {r.journal.deliveries:,} deliveries kept, "
+                          f"(the server's retention), {r.journal.submit_successes:,} deliveries kept, "
                           f"{r.journal.units_taken:,} units of balance taken; files: "
                           + ", ".join(f"`{name}` {mb(size)}" for name, size in r.db_sizes.items()) + "."]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -100,6 +101,9 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(config)
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
+        return 2
+    except (sqlite3.DatabaseError, OSError) as error:
+        print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
         return 2
     warning = security_warning(args.host, args.admin_token)
     if warning:

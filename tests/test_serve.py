@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 
@@ -71,3 +72,20 @@ def test_memory_db_with_several_workers_is_refused_with_a_reason():
     result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--db", ":memory:",
                              "--workers", "2"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--workers 1" in result.stderr
+
+
+@pytest.mark.parametrize("content, reason", [(b"not a database at all, just text" * 100, "file is not a database"),
+                                             (None, "newer ihuyi-sandbox (schema version 99)")])
+def test_a_database_that_cannot_be_used_is_refused_with_a_reason(tmp_path, content, reason):
+    db = tmp_path / "state.db"
+    if content is None:
+        connection = sqlite3.connect(db)
+        connection.execute("PRAGMA user_version = 99")
+        connection.close()
+    else:
+        db.write_bytes(content)
+    result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--db", str(db), "--port", "0"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ihuyi-sandbox: the database {db} cannot be used: ")
+    assert reason in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,83 @@
+"""A database written by an earlier version of the sandbox opens in this one with nothing lost:
+the inbox, the journal, the balances and the ids carry on (storage/sqlite.py, ``_create_schema``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from ihuyi_sandbox.model import JournalEntry
+from ihuyi_sandbox.storage import SQLiteStorage
+
+#: the schema of version 1 (up to November 2026), as those versions created it
+SCHEMA_V1 = (Path(__file__).parent / "data" / "schema_v1.sql").read_text()
+
+
+def params(mobile: str, content: str) -> str:
+    return json.dumps({"account": "A1", "password": "***", "mobile": mobile, "content": content})
+
+
+@pytest.fixture
+def v1_database(tmp_path: Path) -> str:
+    """A version-1 database holding two deliveries, one refused Submit and one GetNum, written
+    the way version 1 wrote them (its trigger filled the deliveries table and the voice ids)."""
+    path = str(tmp_path / "v1.db")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(SCHEMA_V1)
+    db.execute("INSERT INTO accounts (apiid, apikey, balance) VALUES ('A1', 'k', 10)")
+    insert = ("INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome) "
+              "VALUES (?, '127.0.0.1', ?, 'A1', ?, ?, ?, ?, NULL, ?)")
+    db.execute(insert, (1_700_000_000.5, "Submit", "13800000001", params("13800000001", "1111"), 2, "0", "answered"))
+    db.execute(insert, (1_700_000_001.5, "Submit", "13800000002", params("13800000002", "2222"), 4070, "", None))
+    db.execute(insert, (1_700_000_002.5, "GetNum", "", params("", ""), 2, "9", None))
+    db.execute(insert, (1_700_000_003.5, "Submit", "13800000001", params("13800000001", "3333"), 2, "0", "busy"))
+    db.close()
+    return path
+
+
+def test_a_version_1_database_keeps_its_inbox_journal_and_balances(v1_database):
+    storage = SQLiteStorage(v1_database)
+
+    inbox = storage.deliveries(mobile="13800000001")
+    assert [(d.voiceid, d.content, d.outcome, d.id) for d in inbox] == [
+        ("17000000030000000004", "3333", "busy", 4), ("17000000000000000001", "1111", "answered", 1)]
+    assert storage.count_deliveries(account="A1") == 2
+    assert [(e.id, e.code, e.voiceid) for e in storage.journal()] == [
+        (4, 2, "17000000030000000004"), (3, 2, "9"), (2, 4070, ""), (1, 2, "17000000000000000001")]
+    assert storage.account("A1").balance == 8  # 10 less the two deliveries
+
+
+def test_a_version_1_database_carries_on_with_new_submits(v1_database):
+    storage = SQLiteStorage(v1_database)
+    now = time.time()
+
+    voiceid = storage.deliver(JournalEntry(now, "127.0.0.1", "Submit",
+                                           {"account": "A1", "mobile": "13800000001", "content": "4444"},
+                                           code=2, outcome="answered"))
+
+    assert voiceid == "%010d%010d" % (now, 5)  # ids carry on after the old ones
+    assert [d.content for d in storage.deliveries(mobile="13800000001")] == ["4444", "3333", "1111"]
+    assert storage.journal(limit=1)[0].voiceid == voiceid
+    assert storage.account("A1").balance == 7
+
+
+def test_an_upgraded_database_opens_again_unchanged(v1_database):
+    SQLiteStorage(v1_database).close()
+    storage = SQLiteStorage(v1_database)  # already at this version: nothing to do twice
+
+    assert [d.content for d in storage.deliveries()] == ["3333", "1111"]
+
+
+def test_a_database_from_a_newer_version_is_refused_with_its_reason(tmp_path):
+    path = str(tmp_path / "new.db")
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+
+    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 2"):
+        SQLiteStorage(path)
