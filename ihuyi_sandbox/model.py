@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from .wire import DEFAULT_NAMESPACE
@@ -75,14 +75,14 @@ class Facts(NamedTuple):
     scenario_version: int = 0
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    """One answered request. ``params`` never holds a password in clear."""
+class JournalEntry(NamedTuple):
+    """One answered request. ``params`` never holds a password in clear. A named tuple, as
+    every value made per request: a frozen dataclass takes twice as long to build."""
 
     time: float
     client_ip: str
     method: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str]
     #: the code answered; ``None`` when a fault left the request unanswered
     code: int | None = 0
     voiceid: str = "0"
@@ -149,4 +149,7 @@ class Receipt:
 
 def masked(params: Mapping[str, str]) -> dict[str, str]:
     """``params`` with the password replaced, so that no journal ever holds a key."""
-    return {k: ("***" if k == "password" and v else v) for k, v in params.items()}
+    copy = dict(params)  # a copy and one key set: a third of a comprehension's time, per request
+    if copy.get("password"):
+        copy["password"] = "***"
+    return copy

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -61,7 +60,7 @@ def test_concurrent_writes_each_get_their_own_answer_and_never_oversell(storage)
 def test_a_failing_write_fails_alone_and_its_neighbours_commit(storage):
     """A write that raises (here: a journal row SQLite refuses) gets its own error; the writes
     committed with it are kept."""
-    failing = replace(entry(1), client_ip=None)  # type: ignore[arg-type]  # a NOT NULL column
+    failing = entry(1)._replace(client_ip=None)  # type: ignore[arg-type]  # a NOT NULL column
     errors: list[BaseException] = []
 
     def write(e: JournalEntry) -> str | None:
