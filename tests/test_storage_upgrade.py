@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ihuyi_sandbox.model import JournalEntry
+from ihuyi_sandbox.model import Account, JournalEntry
 from ihuyi_sandbox.storage import SQLiteStorage
 
 #: the schema of version 1 (up to November 2026), as those versions created it
@@ -33,22 +33,34 @@ def v1_database(tmp_path: Path) -> str:
     insert = ("INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome) "
               "VALUES (?, '127.0.0.1', ?, 'A1', ?, ?, ?, ?, NULL, ?)")
     db.execute(insert, (1_700_000_000.5, "Submit", "13800000001", params("13800000001", "1111"), 2, "0", "answered"))
-    db.execute(insert, (1_700_000_001.5, "Submit", "13800000002", params("13800000002", "2222"), 4070, "", None))
+    db.execute(insert, (1_700_000_001.5, "Submit", "13800000002", params("13800000002", "2222"), 4070, "0", None))
     db.execute(insert, (1_700_000_002.5, "GetNum", "", params("", ""), 2, "9", None))
     db.execute(insert, (1_700_000_003.5, "Submit", "13800000001", params("13800000001", "3333"), 2, "0", "busy"))
     db.close()
     return path
 
 
+def v1_deliveries(path: str) -> list[tuple]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT voiceid, account, mobile, content, time, id, outcome FROM deliveries "
+                          "ORDER BY id DESC").fetchall()
+    finally:
+        db.close()
+
+
 def test_a_version_1_database_keeps_its_inbox_journal_and_balances(v1_database):
+    before = v1_deliveries(v1_database)
     storage = SQLiteStorage(v1_database)
 
+    assert [(d.voiceid, d.account, d.mobile, d.content, d.time, d.id, d.outcome)
+            for d in storage.deliveries()] == before
     inbox = storage.deliveries(mobile="13800000001")
     assert [(d.voiceid, d.content, d.outcome, d.id) for d in inbox] == [
         ("17000000030000000004", "3333", "busy", 4), ("17000000000000000001", "1111", "answered", 1)]
     assert storage.count_deliveries(account="A1") == 2
     assert [(e.id, e.code, e.voiceid) for e in storage.journal()] == [
-        (4, 2, "17000000030000000004"), (3, 2, "9"), (2, 4070, ""), (1, 2, "17000000000000000001")]
+        (4, 2, "17000000030000000004"), (3, 2, "9"), (2, 4070, "0"), (1, 2, "17000000000000000001")]
     assert storage.account("A1").balance == 8  # 10 less the two deliveries
 
 
@@ -81,3 +93,31 @@ def test_a_database_from_a_newer_version_is_refused_with_its_reason(tmp_path):
 
     with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 2"):
         SQLiteStorage(path)
+
+
+def test_a_file_of_someone_else_s_tables_is_refused_and_left_as_it_is(tmp_path):
+    path = str(tmp_path / "other.db")
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE deliveries (id INTEGER PRIMARY KEY, parcel TEXT)")
+    db.execute("INSERT INTO deliveries (parcel) VALUES ('a sofa')")
+    db.commit()
+    db.close()
+
+    with pytest.raises(sqlite3.DatabaseError, match=r"tables that ihuyi-sandbox did not write \(deliveries\)"):
+        SQLiteStorage(path)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT parcel FROM deliveries").fetchall() == [("a sofa",)]
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # not even switched to WAL
+    db.close()
+
+
+def test_a_delivery_without_content_reads_as_an_empty_code(tmp_path):
+    """A scenario may force a success on a Submit that sent no content: the inbox says "" (a
+    string, as its schema promises), not null."""
+    storage = SQLiteStorage(str(tmp_path / "s.db"))
+    storage.create_account(Account("A1", "k", 5))
+
+    storage.deliver(JournalEntry(time.time(), "127.0.0.1", "Submit", {"account": "A1", "mobile": "13800000001"},
+                                 code=2, outcome="answered"))
+
+    assert [d.content for d in storage.deliveries(mobile="13800000001")] == [""]
