@@ -4,6 +4,7 @@ alone, and a balance is never oversold."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -134,3 +135,24 @@ def test_a_receipt_cut_short_by_a_crash_counts_as_a_failed_attempt_and_is_sent_a
     assert (receipt.status, receipt.next_at) == ("pending", 260.0) and "interrupted" in receipt.history[0].error
     (again,) = claim(260.0, 150.0)
     assert (again.voiceid, again.attempts) == (voiceid, 2)
+
+
+def test_a_transaction_whose_rollback_fails_does_not_swallow_the_writes_after_it(tmp_path):
+    """Even a failed ROLLBACK must not leave the connection inside its transaction: the next
+    writes of the thread would join it and never be committed, answered yet lost."""
+    path = str(tmp_path / "s.db")
+    storage = SQLiteStorage(path)
+    storage.reset(Seed(accounts=(Account("A1", "k", BALANCE),)))
+    with storage._connection() as db:  # fault injection: this connection's every ROLLBACK is refused
+        db.set_authorizer(lambda action, operation, *_: sqlite3.SQLITE_DENY
+                          if action == sqlite3.SQLITE_TRANSACTION and operation == "ROLLBACK" else sqlite3.SQLITE_OK)
+
+    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+        with storage.transaction():
+            storage.record(entry(1, code=4070))
+            raise RuntimeError("a bug in the middle of a batch")
+    voiceid = storage.deliver(entry(2))
+
+    other = SQLiteStorage(path)  # what every other connection (another worker, a restart) reads
+    assert [(e.mobile, e.voiceid) for e in other.journal()] == [(entry(2).mobile, voiceid)]
+    assert other.account("A1").balance == BALANCE - 1

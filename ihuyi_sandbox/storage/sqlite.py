@@ -210,6 +210,17 @@ class SQLiteStorage:
         the end (or rolled back by an exception). Inside another, it joins that one."""
         return _Transaction(self)
 
+    def _abandon(self, db: sqlite3.Connection) -> None:
+        """Close this thread's connection, which SQLite rolls back; the next use opens another.
+        (The in-memory database lives in its one connection: it is kept, whatever it holds.)"""
+        if self._memory:
+            return
+        try:
+            db.close()
+        except sqlite3.Error:
+            pass
+        self._local.generation = None
+
     def close(self) -> None:
         if self._memory:
             return
@@ -574,7 +585,12 @@ class _Transaction:
                 self.db.execute("COMMIT" if kind is None else "ROLLBACK")
         except BaseException:
             if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
+                try:
+                    self.db.execute("ROLLBACK")
+                except BaseException:
+                    # left inside its transaction, the connection would have this thread's next
+                    # writes join it, without the write turn, and never commit them
+                    self.turn.storage._abandon(self.db)
             raise
         finally:
             self.turn.__exit__(None, None, None)
