@@ -95,15 +95,19 @@ def test_a_database_from_a_newer_version_is_refused_with_its_reason(tmp_path):
         SQLiteStorage(path)
 
 
-def test_a_file_of_someone_else_s_tables_is_refused_and_left_as_it_is(tmp_path):
+@pytest.mark.parametrize("user_version", [0, 1, 2])
+def test_a_file_of_someone_else_s_tables_is_refused_and_left_as_it_is(tmp_path, user_version):
+    """Whatever schema number another program gave its file (many set 1)."""
     path = str(tmp_path / "other.db")
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE deliveries (id INTEGER PRIMARY KEY, parcel TEXT)")
     db.execute("INSERT INTO deliveries (parcel) VALUES ('a sofa')")
+    db.execute(f"PRAGMA user_version = {user_version}")
     db.commit()
     db.close()
 
-    with pytest.raises(sqlite3.DatabaseError, match=r"tables that ihuyi-sandbox did not write \(deliveries\)"):
+    with pytest.raises(sqlite3.DatabaseError,
+                       match=rf"tables that ihuyi-sandbox did not write \(deliveries; schema version {user_version}\)"):
         SQLiteStorage(path)
     db = sqlite3.connect(path)
     assert db.execute("SELECT parcel FROM deliveries").fetchall() == [("a sofa",)]
@@ -121,3 +125,50 @@ def test_a_delivery_without_content_reads_as_an_empty_code(tmp_path):
                                  code=2, outcome="answered"))
 
     assert [d.content for d in storage.deliveries(mobile="13800000001")] == [""]
+
+
+def test_a_file_with_the_sandbox_s_tables_and_others_is_refused(tmp_path):
+    path = str(tmp_path / "mixed.db")
+    SQLiteStorage(path).close()
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    db.commit()
+    db.close()
+
+    with pytest.raises(sqlite3.DatabaseError, match="did not write .*invoices"):
+        SQLiteStorage(path)
+
+
+def test_a_dumped_and_restored_database_opens_with_its_deliveries(tmp_path):
+    """A copy made with ``.dump`` (here ``iterdump``) loses the schema's number, not its data."""
+    original = SQLiteStorage(str(tmp_path / "a.db"))
+    original.create_account(Account("A1", "k", 5))
+    voiceid = original.deliver(JournalEntry(time.time(), "127.0.0.1", "Submit",
+                                            {"account": "A1", "mobile": "13800000001", "content": "1234"},
+                                            code=2, outcome="answered"))
+    source = sqlite3.connect(str(tmp_path / "a.db"))
+    copy = sqlite3.connect(str(tmp_path / "copy.db"))
+    copy.executescript("".join(source.iterdump()))
+    source.close()
+    copy.close()
+
+    restored = SQLiteStorage(str(tmp_path / "copy.db"))
+
+    assert [(d.voiceid, d.content) for d in restored.deliveries()] == [(voiceid, "1234")]
+    assert restored.account("A1").balance == 4
+
+
+def test_a_version_1_database_whose_first_start_stopped_half_way_is_completed(tmp_path):
+    """Version 1 created its tables one statement at a time: a first start killed in the middle
+    left some of them, and no data."""
+    path = str(tmp_path / "half.db")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript(SCHEMA_V1[:SCHEMA_V1.index("CREATE TABLE IF NOT EXISTS journal")])
+    db.close()
+
+    storage = SQLiteStorage(path)
+    storage.create_account(Account("A1", "k", 5))
+    storage.deliver(JournalEntry(time.time(), "127.0.0.1", "Submit",
+                                 {"account": "A1", "mobile": "13800000001", "content": "1234"}, code=2))
+
+    assert [d.content for d in storage.deliveries()] == ["1234"]

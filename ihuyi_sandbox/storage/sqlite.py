@@ -103,25 +103,34 @@ END""",
 )
 
 
-#: the columns of version 1's deliveries table, which tell a version-1 database from a stranger's
-_V1_DELIVERIES = ["id", "voiceid", "account", "mobile", "content", "time", "outcome"]
+#: what the sandbox's schema names, in versions 1 and 2
+_OWN_NAMES = frozenset({"meta", "accounts", "blacklist", "refused_ips", "journal", "deliveries", "receipts",
+                        "receipt_attempts", "counters"})
+#: the columns of ``deliveries``, version 1's table and version 2's view alike
+_DELIVERIES_COLUMNS = ["id", "voiceid", "account", "mobile", "content", "time", "outcome"]
 
 
 def _usable_version(db: sqlite3.Connection) -> int:
-    """The file's schema version, once it is known to be one this version can use: empty, or
-    written by this version or an earlier one. A newer one, or a file of tables that are not the
-    sandbox's (a wrong ``--db``), is refused before anything in it is changed."""
+    """The file's schema version (0: empty, or written by version 1, which did not number its
+    schema, or copied by a dump, which drops the number), once the file is known to be the
+    sandbox's and no newer than this version reads. Anything else, a newer version or another
+    program's tables (a wrong ``--db``), is refused before anything in it is changed.
+
+    Call it inside a transaction: its reads must see one snapshot, or a process that creates the
+    schema between them would make a good file look like a stranger's."""
     (version,) = db.execute("PRAGMA user_version").fetchone()
     if version > SCHEMA_VERSION:
         raise sqlite3.DatabaseError(f"the database was written by a newer ihuyi-sandbox (schema version "
                                     f"{version}); this one reads versions up to {SCHEMA_VERSION}")
-    if version == 0:
-        kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
-                                "AND name NOT LIKE 'sqlite_%'").fetchall())
-        v1_deliveries = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")] == _V1_DELIVERIES
-        if kinds and not (kinds.get("journal") == "table" and kinds.get("deliveries") == "table" and v1_deliveries):
-            raise sqlite3.DatabaseError(f"the file holds tables that ihuyi-sandbox did not write "
-                                        f"({', '.join(sorted(kinds))}); it is left as it is")
+    kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
+                            "AND name NOT LIKE 'sqlite_%'").fetchall())
+    columns = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")]
+    ours = (version in (0, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
+            and ("deliveries" not in kinds or columns == _DELIVERIES_COLUMNS)
+            and (version == 0 or kinds.get("deliveries") == "view"))
+    if not ours:
+        raise sqlite3.DatabaseError(f"the file holds tables that ihuyi-sandbox did not write "
+                                    f"({', '.join(sorted(kinds))}; schema version {version}); it is left as it is")
     return version
 
 
@@ -166,7 +175,12 @@ class SQLiteStorage:
         self._lock_fd: tuple[int, int] | None = None  # (generation, descriptor) of the lock file
         if not self._memory:
             with self._connection() as db:
-                _usable_version(db)  # before WAL mode changes the file
+                db.execute("BEGIN")  # one snapshot for the check, which comes before WAL mode changes the file
+                try:
+                    _usable_version(db)
+                finally:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
                 db.execute("PRAGMA journal_mode=WAL")
         with self.transaction() as db:
             _create_schema(db)
