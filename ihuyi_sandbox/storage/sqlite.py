@@ -51,10 +51,12 @@ os.register_at_fork(after_in_child=_forked)
 #: the schema's version (``PRAGMA user_version``): 2 since deliveries are a view of the journal
 SCHEMA_VERSION = 2
 
-#: the voice id of a journal row: its second, then its id (see :func:`voice_id`); the journal's own
-#: ``voiceid`` column holds the ones given to other answers (it is empty for a delivery's)
-_VOICE_ID = ("CASE WHEN code = 2 AND method = 'Submit' THEN printf('%010d%010d', CAST(time AS INTEGER), id) "
-             "ELSE voiceid END")
+#: a delivery's voice id, 20 decimal digits like the real service's: the second of the call, then
+#: its journal id (read back with the row, and returned by the INSERT that delivers it)
+_DELIVERY_VOICE_ID = "printf('%010d%010d', CAST(time AS INTEGER), id)"
+#: the voice id of any journal row: the journal's own ``voiceid`` column holds the ones given to
+#: other answers (it is empty for a delivery's)
+_VOICE_ID = f"CASE WHEN code = 2 AND method = 'Submit' THEN {_DELIVERY_VOICE_ID} ELSE voiceid END"
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID",
@@ -110,11 +112,11 @@ _OWN_NAMES = frozenset({"meta", "accounts", "blacklist", "refused_ips", "journal
 _DELIVERIES_COLUMNS = ["id", "voiceid", "account", "mobile", "content", "time", "outcome"]
 
 
-def _usable_version(db: sqlite3.Connection) -> int:
-    """The file's schema version (0: empty, or written by version 1, which did not number its
-    schema, or copied by a dump, which drops the number), once the file is known to be the
-    sandbox's and no newer than this version reads. Anything else, a newer version or another
-    program's tables (a wrong ``--db``), is refused before anything in it is changed.
+def _check_usable(db: sqlite3.Connection) -> None:
+    """Refuse a file this version cannot use, before anything in it is changed: one written by a
+    newer version, or holding another program's tables (a wrong ``--db``). Usable: the sandbox's
+    at version 2, or at 0 (empty, written by version 1, which did not number its schema, or
+    copied by a dump, which drops the number).
 
     Call it inside a transaction: its reads must see one snapshot, or a process that creates the
     schema between them would make a good file look like a stranger's."""
@@ -131,13 +133,14 @@ def _usable_version(db: sqlite3.Connection) -> int:
     if not ours:
         raise sqlite3.DatabaseError(f"the file holds tables that ihuyi-sandbox did not write "
                                     f"({', '.join(sorted(kinds))}; schema version {version}); it is left as it is")
-    return version
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
     """Create the schema, or bring a database written by an earlier version up to this one
-    (inside the caller's transaction, so that one process does it and the others find it done)."""
-    if _usable_version(db) < 2:
+    (inside the caller's write transaction, so that one process does it and the others find it
+    done; :func:`_check_usable` has vetted the file before)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()  # another process may have upgraded it since
+    if version < 2:
         # version 1 copied each delivery into a table, from a trigger that also wrote the voice
         # id into the journal row: the view reads the same rows (the copy was pruned with them)
         db.execute("DROP TRIGGER IF EXISTS submit_success")
@@ -159,6 +162,7 @@ _JOURNAL_INSERT = """
 INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+_DELIVER = f"{_JOURNAL_INSERT} RETURNING {_DELIVERY_VOICE_ID}"
 
 
 class SQLiteStorage:
@@ -177,7 +181,7 @@ class SQLiteStorage:
             with self._connection() as db:
                 db.execute("BEGIN")  # one snapshot for the check, which comes before WAL mode changes the file
                 try:
-                    _usable_version(db)
+                    _check_usable(db)
                 finally:
                     if db.in_transaction:
                         db.execute("ROLLBACK")
@@ -293,12 +297,11 @@ class SQLiteStorage:
     def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
         with self.transaction() as db:
             try:
-                ((journal_id,),) = db.execute(_JOURNAL_INSERT + " RETURNING id", _journal_row(entry, "")).fetchall()
+                ((voiceid,),) = db.execute(_DELIVER, _journal_row(entry, "")).fetchall()
             except sqlite3.IntegrityError as exc:
                 if "balance exhausted" in str(exc):  # the trigger's RAISE(ABORT): this statement only
                     return None
                 raise
-            voiceid = voice_id(entry.time, journal_id)
             if receipt_url:
                 db.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at) "
                            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
@@ -396,7 +399,8 @@ class SQLiteStorage:
     # -- retention ---------------------------------------------------------------------------
     def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
         """Forget all but the newest ``keep`` requests (with their deliveries) and everything
-        older than ``before``, in short batches so that requests are never kept waiting.
+        older than ``before``, in short batches, so that a request waits for one batch at most,
+        never for the whole prune.
 
         Both bounds are found first, by reads that take no lock, as one journal id below which
         everything goes; each batch then deletes a range of ids. Ids grow with time, so "older"
@@ -627,12 +631,6 @@ def _lease(value: object) -> tuple[str, float]:
     """The holder of a lease and when it ends, from its ``holder@until`` value."""
     holder, _, until = str(value).rpartition("@")
     return holder, float(until)
-
-
-def voice_id(time: float, journal_id: int) -> str:
-    """20 decimal digits, like the real service's: the second of the call, then the journal id
-    (``_VOICE_ID`` computes the same in SQL, for the rows read back)."""
-    return "%010d%010d" % (time, journal_id)  # %d truncates the float: twice as fast as int() in an f-string
 
 
 def _account_row(a: Account) -> tuple:
