@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from .model import Retention
 from .receipts import ReceiptPolicy
@@ -38,3 +40,21 @@ class Config:
     receipt_policy: ReceiptPolicy = field(default_factory=ReceiptPolicy)
     #: how much of the journal and the inbox to keep
     retention: Retention = field(default_factory=Retention)
+
+    def to_json(self) -> str:
+        """What a worker process needs to build its app, as JSON: everything but the scenario,
+        which it reads from the database it attaches to (:meth:`from_json`)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "scenario"}
+        values["receipt_policy"] = {"hosts": sorted(self.receipt_policy.hosts),
+                                    "allow_any": self.receipt_policy.allow_any}
+        values["retention"] = asdict(self.retention)
+        return json.dumps(values)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Config":
+        """A worker's configuration: :meth:`to_json`'s, attached to the running server's state."""
+        values: dict[str, Any] = json.loads(text)
+        policy = values.pop("receipt_policy")
+        config = cls(scenario=None, receipt_policy=ReceiptPolicy(frozenset(policy["hosts"]), policy["allow_any"]),
+                     retention=Retention(**values.pop("retention")))
+        return replace(config, **{**values, "attach": True})

@@ -23,12 +23,9 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .model import Retention
-from .receipts import ReceiptPolicy
 from .storage import Storage
 
 if TYPE_CHECKING:
@@ -59,10 +56,7 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
     from granian.log import LogLevels
 
     port = port or free_port(host)
-    os.environ[ENV] = json.dumps({
-        "db": config.db, "admin_token": config.admin_token, "max_body": config.max_body,
-        "receipt_policy": {"hosts": sorted(config.receipt_policy.hosts), "allow_any": config.receipt_policy.allow_any},
-        "retention": asdict(config.retention), "threads": threads})
+    os.environ[ENV] = json.dumps({"config": config.to_json(), "threads": threads})
     server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.RSGI,
                      websockets=False, factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
@@ -119,10 +113,7 @@ def worker_app() -> SandboxRSGI:
     from .app import SandboxRSGI, backend_of, create_app, start_dispatcher
 
     settings = json.loads(os.environ[ENV])
-    policy = ReceiptPolicy(frozenset(settings["receipt_policy"]["hosts"]), settings["receipt_policy"]["allow_any"])
-    app = create_app(Config(db=settings["db"], scenario=None, attach=True, admin_token=settings["admin_token"],
-                            max_body=settings["max_body"], receipt_policy=policy,
-                            retention=Retention(**settings["retention"])))
+    app = create_app(Config.from_json(settings["config"]))
     start_dispatcher(app)
     _announce_when_up(backend_of(app).storage)
     return SandboxRSGI(app, threads=settings["threads"])
