@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
 import os
+import socket
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 from .client_cli import add_commands
@@ -27,15 +30,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(args.run(args) or 0)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (the usage itself is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ihuyi-sandbox",
+    parser = _Parser(prog="ihuyi-sandbox",
                                      description="A local sandbox of the ihuyi voice verification-code API.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the sandbox server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
     serve.add_argument("--workers", type=_positive, default=1,
                        help="worker processes; one event loop answers thousands of calls a second, and "
@@ -57,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="let accounts send delivery receipts to any host")
     serve.add_argument("--keep-requests", type=_positive, default=Retention.max_rows, metavar="N",
                        help="keep the newest N requests and deliveries in the journal and inbox (default: %(default)s)")
-    serve.add_argument("--keep-days", type=float, default=Retention.max_age_seconds / 86400, metavar="DAYS",
+    serve.add_argument("--keep-days", type=_positive_number, default=Retention.max_age_seconds / 86400, metavar="DAYS",
                        help="forget requests and deliveries older than this (default: %(default)g)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
@@ -73,16 +83,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
     return value
 
 
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, or 0 for any free one, got {value}")
+    return value
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _address(host: str) -> str:
+    """The IP address to bind for ``--host`` (an address, or a name such as ``localhost``)."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise argparse.ArgumentTypeError(f"--host {host!r} is neither an IP address nor a name this machine "
+                                         f"resolves ({error})") from None
+    # a name of both families (localhost) binds its IPv4 address, as most clients try that first
+    return sorted(found, key=lambda info: info[0] != socket.AF_INET)[0][4][0]
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .app import backend_of, create_app
-    from .server import serve
+    from .server import PortUnavailable, claim_port, serve
 
     db = args.db or default_db_path()
     if db == ":memory:" and args.workers > 1:
@@ -94,18 +143,27 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
+    # the address is claimed before the database is touched: a refusal leaves nothing behind
+    try:
+        host = _address(args.host)
+        guard = claim_port(host, args.port)
+    except (argparse.ArgumentTypeError, PortUnavailable) as error:
+        print(f"ihuyi-sandbox: {error}", file=sys.stderr)
+        return 2
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
     try:
         app = create_app(config)
     except ScenarioError as error:
+        guard.close()
         print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
         return 2
     except (sqlite3.DatabaseError, OSError) as error:
+        guard.close()
         print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
         return 2
-    warning = security_warning(args.host, args.admin_token)
+    warning = security_warning(host, args.admin_token)
     if warning:
         print(warning, file=sys.stderr, flush=True)
     storage = backend_of(app).storage
@@ -123,7 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     storage.close()  # the workers open their own connections
-    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, banner=banner,
+    serve(config, host=host, guard=guard, workers=args.workers, threads=args.threads, banner=banner,
           access_log=args.access_log)
     return 0
 

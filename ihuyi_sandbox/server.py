@@ -15,6 +15,7 @@ nothing acknowledged is lost.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -39,23 +40,44 @@ BANNER_ENV = "IHUYI_SANDBOX_BANNER"
 MAX_HEADER_BYTES = 16 * 1024
 
 
-def free_port(host: str) -> int:
-    """A port nobody listens on now (granian's workers each bind the address, so port 0 cannot
-    be handed to them: it would give each worker a different port)."""
+class PortUnavailable(OSError):
+    """The address cannot be served: another program (or sandbox) holds the port, or it is not ours."""
+
+
+def claim_port(host: str, port: int) -> socket.socket:
+    """A socket holding ``host:port`` (any free port for 0) for as long as the server runs.
+
+    granian's workers each bind the address with ``SO_REUSEPORT``, which lets a second server on
+    the same port start and silently take part of the traffic. So the port is first bound
+    without it, which fails if anything holds the port, then held with it, so that this server's
+    workers can join while another sandbox's check fails. (Port 0 cannot be handed to the
+    workers either: each would get a different port; the claimed one is what they bind.)
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, port))
+            port = probe.getsockname()[1]
+        guard = socket.socket(family, socket.SOCK_STREAM)
+        guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        guard.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortUnavailable(f"port {port} on {host} is in use (another sandbox or program listens there); "
+                                  "choose another --port, or 0 for any free one") from None
+        raise PortUnavailable(f"cannot listen on {host} port {port}: {error.strerror or error}") from None
+    return guard
 
 
-def serve(config: Config, *, host: str, port: int, workers: int, threads: int, banner: Callable[[str], str],
-          access_log: bool = False) -> None:
+def serve(config: Config, *, host: str, guard: socket.socket, workers: int, threads: int,
+          banner: Callable[[str], str], access_log: bool = False) -> None:
+    """Serve until stopped on the address ``guard`` holds (:func:`claim_port`)."""
     from granian import Granian
     from granian.constants import Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
-    port = port or free_port(host)
+    port = guard.getsockname()[1]
     os.environ[ENV] = json.dumps({"config": config.to_json(), "threads": threads})
     server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.RSGI,
                      websockets=False, factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
@@ -73,6 +95,8 @@ def serve(config: Config, *, host: str, port: int, workers: int, threads: int, b
         if exit.code and server.interrupt_signal:
             raise SystemExit(0) from None
         raise
+    finally:
+        guard.close()
 
 
 def _loop(loops: Any) -> Any:
