@@ -35,6 +35,8 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # raw UTF-8, as the provider API answers: one way of writing Chinese in every JSON answer
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     storage = open_storage(config.db)
     if config.attach:
         backend = VoiceBackend.attach(storage, policy=config.receipt_policy)

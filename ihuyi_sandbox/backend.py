@@ -180,7 +180,8 @@ class VoiceBackend:
         if facts.scenario_version != self._version:
             self._refresh()
         # the journal entry, but for what the answer decides (a partial: cheaper than dataclasses.replace)
-        journal = partial(JournalEntry, now, client_ip, method, masked(params))
+        journal = partial(JournalEntry, now, client_ip, method,
+                          masked(params, facts.account.apikey if facts.account is not None else ""))
         fired = None
         if self.scenario.rules:
             call = Call(method, account, mobile, params.get("content", ""),

@@ -147,9 +147,20 @@ class Receipt:
     history: tuple[ReceiptAttempt, ...] = ()
 
 
-def masked(params: Mapping[str, str]) -> dict[str, str]:
-    """``params`` with the password replaced, so that no journal ever holds a key."""
+#: a key this long found inside a value is the key leaking; a shorter one may be a coincidence
+_KEY_IN_VALUE = 8
+
+
+def masked(params: Mapping[str, str], apikey: str = "") -> dict[str, str]:
+    """``params`` with the password replaced, and any value holding the account's ``apikey``
+    (a client that sends it under another name, ``Password=`` or ``password[]=``), so that no
+    journal ever holds a key."""
     copy = dict(params)  # a copy and one key set: a third of a comprehension's time, per request
     if copy.get("password"):
         copy["password"] = "***"
+    if apikey:
+        long_key = len(apikey) >= _KEY_IN_VALUE
+        for name, value in params.items():
+            if value.strip() == apikey or (long_key and apikey in value):
+                copy[name] = "***"
     return copy

@@ -1,0 +1,45 @@
+"""What the sandbox API gives back of a request, read as bytes from a served sandbox: no key in
+clear whatever name it came under, and Chinese as raw UTF-8, as the provider API writes it."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+from helpers import DEMO, serve_process
+
+from ihuyi_sandbox.model import DEMO_APIKEY
+from ihuyi_sandbox.testing import SandboxAPI
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with serve_process("--db", str(tmp_path_factory.mktemp("journal") / "s.db")) as running:
+        yield running
+
+
+@pytest.mark.parametrize("name", ["Password", "password[]", "apikey", "key", "content"])
+def test_the_key_sent_under_another_name_is_never_journaled(sandbox, name):
+    sandbox.call("Submit", {**DEMO, "mobile": "13812345678", "content": "1234", name: DEMO_APIKEY})
+    sandbox.call("Submit", {"account": DEMO["account"], "mobile": "13812345678", "content": "1234",
+                            name: f" {DEMO_APIKEY} "})
+    journal = sandbox.get("/_sandbox/requests?limit=2")
+    assert DEMO_APIKEY.encode() not in journal
+    assert all(entry["params"][name] == "***" for entry in json.loads(journal)["requests"])
+
+
+def test_a_value_that_only_resembles_a_short_key_is_kept(sandbox):
+    # a test account with a 4-character key: its digits in a content are not the key leaking
+    SandboxAPI(sandbox.url).call("POST", "/_sandbox/accounts", {"apiid": "T1", "apikey": "1234", "balance": 5})
+    sandbox.call("Submit", {"account": "T1", "password": "1234", "mobile": "13812345678", "content": "123456"})
+    (entry,) = json.loads(sandbox.get("/_sandbox/requests?account=T1&limit=1"))["requests"]
+    assert entry["params"]["content"] == "123456" and entry["params"]["password"] == "***"
+
+
+def test_chinese_is_raw_utf8_in_the_sandbox_api_as_in_the_provider_api(sandbox):
+    query = urllib.parse.urlencode({**DEMO, "mobile": "13812345678", "content": "1234", "note": "验证码"})
+    sandbox.get(f"/webservice/voice.php?method=Submit&{query}")
+    journal = sandbox.get("/_sandbox/requests?limit=1")
+    assert "提交成功".encode() in journal and "验证码".encode() in journal
+    assert b"\\u" not in journal
