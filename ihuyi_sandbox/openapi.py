@@ -33,6 +33,8 @@ def _param(name: str, schema: dict[str, Any], where: str = "query", required: bo
 
 _ERROR = _json(_ref("Error"), "refused, with the reason")
 _STRING = {"type": "string"}
+#: a string the server needs non-empty (an empty one is refused as missing)
+_TEXT = {"type": "string", "minLength": 1}
 _INT = {"type": "integer", "format": "int64"}
 _TIME = {"anyOf": [{"type": "number"}, {"type": "string", "format": "date-time"}],
          "description": "Unix seconds or ISO 8601"}
@@ -68,8 +70,8 @@ _ACCOUNT_PROPERTIES = {"apiid": {"type": "string", "minLength": 1}, "apikey": {"
                                        "pattern": r"^(https?://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?"
                                                   r"(/[A-Za-z0-9._~/-]*)?)?$"}}
 _SCENARIO_BODY = {"oneOf": [
-    {"type": "object", "properties": {"name": _STRING}, "required": ["name"], "additionalProperties": False},
-    {"type": "object", "properties": {"toml": _STRING}, "required": ["toml"], "additionalProperties": False}]}
+    {"type": "object", "properties": {"name": _TEXT}, "required": ["name"], "additionalProperties": False},
+    {"type": "object", "properties": {"toml": _TEXT}, "required": ["toml"], "additionalProperties": False}]}
 
 
 def spec() -> dict[str, Any]:
@@ -87,13 +89,13 @@ def spec() -> dict[str, Any]:
                          "schema": {"type": "object", "properties": {p["name"]: p["schema"] for p in _PROVIDER_PARAMS[1:]}}}}},
                      "responses": _PROVIDER_RESPONSES}},
         "/_sandbox/health": {"get": {"summary": "Health", "security": [], "responses": {
-            "200": _json({"type": "object", "properties": {"status": {"const": "ok"}}, "required": ["status"]}, "up")}}},
+            "200": _json({"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}, "required": ["status"]}, "up")}}},
         "/_sandbox/messages": {"get": {"summary": "Delivered calls, newest first", "parameters": [
             _param("mobile", _STRING), _param("account", _STRING), *_PAGING], "responses": {
             "200": _json({"type": "object", "properties": {"messages": {"type": "array", "items": _ref("Message")}},
                           "required": ["messages"]}, "the messages"), "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/messages/latest": {"get": {"summary": "The last code delivered to a mobile", "parameters": [
-            _param("mobile", _STRING, required=True), _param("since", _TIME),
+            _param("mobile", _TEXT, required=True), _param("since", _TIME),
             _param("wait", {"type": "number", "minimum": 0, "maximum": 60})], "responses": {
             "200": _json(_ref("Message"), "the last message"), "404": _ERROR, "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/requests": {"get": {"summary": "Every request answered, newest first", "parameters": [
@@ -134,7 +136,7 @@ def spec() -> dict[str, Any]:
             "200": _json({"type": "object", "properties": {"active": _ref("Scenario"), "available": {"type": "array"}},
                           "required": ["active", "available"]}, "scenarios"), "401": _ERROR}}},
         "/_sandbox/scenario": {"put": {"summary": "Switch scenario and reset to its start", "requestBody": {
-            "required": True, "content": {JSON: {"schema": _SCENARIO_BODY}, "application/toml": {"schema": _STRING}}},
+            "required": True, "content": {JSON: {"schema": _SCENARIO_BODY}, "application/toml": {"schema": _TEXT}}},
             "responses": {"200": _json({"type": "object", "properties": {"active": _ref("Scenario")}}, "switched"),
                           "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/reset": {"post": {"summary": "Back to the active scenario's start", "responses": {

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from helpers import serve_process
+from openapi_spec_validator import validate
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
@@ -19,6 +20,11 @@ def test_the_description_is_served_and_names_every_surface(tmp_path):
     assert spec["openapi"].startswith("3.")
     assert {"/webservice/voice.php", "/_sandbox/messages", "/_sandbox/messages/latest", "/_sandbox/requests",
             "/_sandbox/accounts", "/_sandbox/scenario", "/_sandbox/reset"} <= set(spec["paths"])
+
+
+def test_the_description_is_valid_openapi(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        validate(json.loads(sandbox.get("/_sandbox/openapi.json")))  # raises, naming what is invalid
 
 
 def test_schemathesis_finds_nothing_against_the_running_server(tmp_path):
