@@ -10,11 +10,11 @@ from functools import partial
 from typing import NamedTuple
 
 from .codes import DEFAULT_OUTCOME, Code
-from .engine import Call, choose, state_names
+from .engine import Call, choose, matching, state_names
 from .model import Facts, JournalEntry, Settings, masked
 from .receipts import ReceiptPolicy, refusals
 from .rules import decide
-from .scenario import BODY_FAULTS, Scenario, ScenarioError, load_file, parse
+from .scenario import BODY_FAULTS, Rule, Scenario, ScenarioError, load_file, parse
 from .storage import Storage
 from .wire import Answer, Method
 
@@ -156,10 +156,12 @@ class VoiceBackend:
         outcomes: list[Outcome | Exception] = []
         began = False
         try:
+            scenario = self.scenario
+            matched = [matching(scenario.rules, _call(*call)) for call in calls]
             with self.storage.transaction():
                 began = True
-                for method, params, client_ip in calls:
-                    outcomes.append(self._handle(method, params, client_ip))
+                for (method, params, client_ip), candidates in zip(calls, matched):
+                    outcomes.append(self._handle(method, params, client_ip, candidates, scenario))
         except Exception as exc:  # noqa: BLE001 - the requests' answer
             if began and len(outcomes) < len(calls) and len(calls) > 1:
                 return [self.handle_many([call])[0] for call in calls]
@@ -173,7 +175,8 @@ class VoiceBackend:
             raise outcome
         return outcome
 
-    def _handle(self, method: Method, params: Mapping[str, str], client_ip: str) -> Outcome:
+    def _handle(self, method: Method, params: Mapping[str, str], client_ip: str, candidates: tuple[Rule, ...],
+                matched_by: Scenario) -> Outcome:
         now = self.clock()
         account, mobile = params.get("account", ""), params.get("mobile", "")
         facts = self.storage.facts(account, mobile, client_ip)
@@ -184,9 +187,10 @@ class VoiceBackend:
                           masked(params, facts.account.apikey if facts.account is not None else ""))
         fired = None
         if self.scenario.rules:
-            call = Call(method, account, mobile, params.get("content", ""),
-                        "json" if params.get("format", "").strip().lower() == "json" else "xml", client_ip)
-            fired = choose(self.scenario.rules, call, self.storage, states=self._states, now=now,
+            call = _call(method, params, client_ip)
+            if self.scenario is not matched_by:  # switched meanwhile: matched again, only then in the turn
+                candidates = matching(self.scenario.rules, call)
+            fired = choose(candidates, call, self.storage, states=self._states, now=now,
                            seed=self.settings.random_seed)
         if fired is None:
             return Outcome(self._answer(method, params, client_ip, facts, journal, now, DEFAULT_OUTCOME))
@@ -226,3 +230,9 @@ class VoiceBackend:
         self.storage.record(journal(code=int(code)))
         balance = facts.account.balance if facts.account is not None else 0
         return Answer.of(method, code, str(balance))
+
+
+def _call(method: Method, params: Mapping[str, str], client_ip: str) -> Call:
+    """What the rules match a request on."""
+    return Call(method, params.get("account", ""), params.get("mobile", ""), params.get("content", ""),
+                "json" if params.get("format", "").strip().lower() == "json" else "xml", client_ip)

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "the provider API runs on the worker's event loop (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
+    serve.add_argument("--scenarios-dir", metavar="DIR", default=os.environ.get("IHUYI_SANDBOX_SCENARIOS_DIR"),
+                       help="a directory whose .toml files PUT /_sandbox/scenario may load by name, besides "
+                            "the shipped scenarios; no other file is (default: $IHUYI_SANDBOX_SCENARIOS_DIR)")
     serve.add_argument("--fresh", action="store_true",
                        help="start from the scenario's state even if the database holds a previous run's")
     serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
@@ -143,6 +146,9 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
+    if args.scenarios_dir and not os.path.isdir(args.scenarios_dir):
+        print(f"ihuyi-sandbox: --scenarios-dir {args.scenarios_dir} is not a directory", file=sys.stderr)
+        return 2
     # the address is claimed before the database is touched: a refusal leaves nothing behind
     try:
         host = _address(args.host)
@@ -152,6 +158,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
+                    scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
     try:
         app = create_app(config)

@@ -36,6 +36,8 @@ class Config:
     max_body: int = 64 * 1024
     #: when set, every /_sandbox/ call but health must send ``Authorization: Bearer <token>``
     admin_token: str | None = None
+    #: the operator's directory whose .toml files ``PUT /_sandbox/scenario`` may load by name
+    scenarios_dir: str | None = None
     #: where delivery receipts may go besides loopback
     receipt_policy: ReceiptPolicy = field(default_factory=ReceiptPolicy)
     #: how much of the journal and the inbox to keep

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .codes import GETNUM_CODES, SUBMIT_CODES
 from .scenario import INITIAL_STATE, Rule
+
+if TYPE_CHECKING:
+    import re2
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,24 @@ def matches(rule: Rule, call: Call) -> bool:
         return False
     if rule.mobile_prefix is not None and not call.mobile.startswith(rule.mobile_prefix):
         return False
-    if rule.mobile_regex is not None and not rule.mobile_regex.fullmatch(call.mobile):
+    if rule.mobile_regex is not None and not _fullmatch(rule.mobile_regex, call.mobile):
         return False
     if rule.contents is not None and call.content not in rule.contents:
         return False
-    if rule.content_regex is not None and not rule.content_regex.fullmatch(call.content):
+    if rule.content_regex is not None and not _fullmatch(rule.content_regex, call.content):
         return False
     if rule.format is not None and call.format != rule.format:
         return False
     if rule.client_ips is not None and call.client_ip not in rule.client_ips:
         return False
     return forced_code(rule, call) is not None or rule.code is None and not rule.code_from_mobile
+
+
+def _fullmatch(pattern: "re2._Regexp", text: str) -> bool:
+    try:
+        return pattern.fullmatch(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate (a form in charset=utf-7): RE2 reads UTF-8 only
+        return pattern.fullmatch(text.encode("utf-8", "replace").decode("utf-8")) is not None
 
 
 def forced_code(rule: Rule, call: Call) -> int | None:
@@ -88,10 +98,16 @@ def draw(seed: int, rule: Rule, account: str, n: int, salt: str = "") -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def choose(rules: tuple[Rule, ...], call: Call, counters: Counters, *, states: tuple[str, ...], now: float,
+def matching(rules: tuple[Rule, ...], call: Call) -> tuple[Rule, ...]:
+    """The rules the call looks like: they read no state, so they are tried before the write turn
+    that every worker shares, where no pattern can hold up the others."""
+    return tuple(rule for rule in rules if matches(rule, call))
+
+
+def choose(candidates: tuple[Rule, ...], call: Call, counters: Counters, *, states: tuple[str, ...], now: float,
            seed: int) -> Fired | None:
-    """The first rule whose match and *when* hold decides; ``None`` means the contract's checks."""
-    candidates = [rule for rule in rules if matches(rule, call)]
+    """Of the rules the call matched (:func:`matching`), the first whose *when* holds decides;
+    ``None`` means the contract's checks."""
     if not candidates:
         return None
     # every matching rule counts the call, fired or not, so that "nth" means the nth call it matched

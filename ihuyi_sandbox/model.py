@@ -11,6 +11,8 @@ from .wire import DEFAULT_NAMESPACE
 DEMO_APIID = "V00000001"
 DEMO_APIKEY = "0123456789abcdef0123456789abcdef"
 DEMO_BALANCE = 1000
+#: SQLite's INTEGER: the largest balance, and the largest count or seed a scenario may give
+MAX_INTEGER = 2**63 - 1
 
 
 @dataclass(frozen=True)

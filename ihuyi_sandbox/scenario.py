@@ -7,7 +7,9 @@ half-loaded. The format is described in ``scenarios/README.md``.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -15,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import re2
+
 from .codes import GETNUM_CODES, OUTCOMES, SUBMIT_CODES
-from .model import Account, Seed, Settings
+from .model import MAX_INTEGER, Account, Seed, Settings
 
 FAULTS = ("hang", "reset", "http_500", "http_502", "http_503", "http_504",
           "truncated", "malformed", "empty", "wrong_content_type")
@@ -24,6 +28,19 @@ FAULTS = ("hang", "reset", "http_500", "http_502", "http_503", "http_504",
 BODY_FAULTS = frozenset({"truncated", "malformed", "empty", "wrong_content_type"})
 INITIAL_STATE = "Started"
 MAX_HANG_SECONDS = 120.0
+MAX_LATENCY_MS = int(MAX_HANG_SECONDS * 1000)
+MAX_WINDOW_SECONDS = 366 * 86400
+#: the most a scenario file may hold: it is read whole, into every worker
+MAX_FILE_BYTES = 1024 * 1024
+#: how deep tables and arrays may nest; a scenario needs four levels, and a bound far below
+#: Python's recursion limit means every process refuses the same files
+MAX_NESTING = 16
+MAX_PATTERN_LENGTH = 1000
+_RE2 = re2.Options()
+_RE2.log_errors = False  # a refused pattern is reported as file:line, not on the server's stderr
+# RE2's default budget: smaller ones shrink its DFA cache, and it falls back to its slower
+# (still linear) NFA sooner
+_RE2.max_mem = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -45,9 +62,9 @@ class Rule:
     accounts: frozenset[str] | None = None
     mobiles: frozenset[str] | None = None
     mobile_prefix: str | None = None
-    mobile_regex: re.Pattern[str] | None = None
+    mobile_regex: re2._Regexp | None = None
     contents: frozenset[str] | None = None
-    content_regex: re.Pattern[str] | None = None
+    content_regex: re2._Regexp | None = None
     format: str | None = None
     client_ips: frozenset[str] | None = None
     state: str | None = None
@@ -124,12 +141,69 @@ def resolve(name_or_path: str) -> Path:
 
 
 def load_file(name_or_path: str) -> Scenario:
+    """The scenario the operator names: a shipped one's name, or any file's path."""
     path = resolve(name_or_path)
+    return parse(read_file(path), str(path))
+
+
+def read_file(path: str | Path) -> str:
+    """A scenario file's text. Every scenario read goes through here: a FIFO must not block the
+    reader (``O_NONBLOCK``), a device must not be read, a huge file must not be read whole."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{path}:1: cannot read: {exc}"]) from None
-    return parse(text, str(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([f"{path}:1: cannot read: {getattr(exc, 'strerror', None) or exc}"]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ScenarioError([f"{path}:1: not a regular file"])
+        with open(fd, "rb", closefd=False) as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError([f"{path}:1: larger than {MAX_FILE_BYTES // 1024} KiB, the most a scenario may be"])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{path}:1: not UTF-8 text: {exc}"]) from None
+
+
+def runtime_path(name: str, directory: str | None) -> Path:
+    """What ``PUT /_sandbox/scenario {"name": ...}`` may load: a shipped scenario, or a regular
+    ``.toml`` file inside ``directory`` (the operator's ``--scenarios-dir``), by its path relative
+    to it. Anything else is refused before it is opened, with one message whatever the file
+    system holds, so that the API tells nothing about the files the server can see."""
+    if name in scenario_names():
+        return shipped_dir() / f"{name}.toml"
+    if directory and "\0" not in name and not name.startswith("/") and ".." not in Path(name).parts:
+        root = os.path.realpath(directory)
+        real = os.path.realpath(os.path.join(root, name if name.endswith(".toml") else f"{name}.toml"))
+        try:
+            regular = os.path.commonpath([root, real]) == root and stat.S_ISREG(os.stat(real).st_mode)
+        except (OSError, ValueError):
+            regular = False
+        if regular:
+            return Path(real)
+    where = ("the .toml files in the directory given with --scenarios-dir (by path relative to it)" if directory
+             else "no files: the server was started without --scenarios-dir")
+    raise ScenarioError([f"no such scenario: this server loads the shipped scenarios "
+                         f"({', '.join(scenario_names())}) and {where}"])
+
+
+def directory_names(directory: str | None) -> list[str]:
+    """The scenarios in the operator's directory that :func:`runtime_path` loads, by name."""
+    if not directory:
+        return []
+    names = (str(p.relative_to(directory).with_suffix("")) for p in sorted(Path(directory).glob("*.toml")))
+    return [n for n in names if n not in scenario_names() and _loadable(n, directory)]
+
+
+def _loadable(name: str, directory: str) -> bool:
+    try:
+        runtime_path(name, directory)
+    except ScenarioError:
+        return False
+    return True
 
 
 # -- parsing and checking ------------------------------------------------------------------------
@@ -151,11 +225,58 @@ def parse(text: str, source: str = "<inline>") -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         raise ScenarioError([f"{source}:{found.group(1) if found else 1}: invalid TOML: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{source}:{_deep_line(text)}: {TOO_DEEP}"]) from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise ScenarioError([f"{source}:1: invalid TOML: {exc}"]) from None
     checker = _Checker(text, source)
+    deep = too_deep(doc)
+    if deep is not None:
+        checker.fail(deep, TOO_DEEP)
+        raise ScenarioError(checker.problems)
     scenario = checker.scenario(doc)
     if checker.problems:
         raise ScenarioError(checker.problems)
     return scenario
+
+
+TOO_DEEP = f"tables and arrays nested more than {MAX_NESTING} deep"
+
+
+def too_deep(value: Any) -> tuple[Any, ...] | None:
+    """The path to the first value nested deeper than :data:`MAX_NESTING`, or ``None``; iterative,
+    so that no depth makes it raise."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, child in children:
+            if isinstance(child, (dict, list)):
+                if len(path) >= MAX_NESTING:
+                    return (*path, key)
+                stack.append((child, (*path, key)))
+    return None
+
+
+def _deep_line(text: str) -> int:
+    """The line where brackets first open more than :data:`MAX_NESTING` deep (strings and
+    comments aside, roughly): where a document too deep for the parser goes wrong."""
+    depth, quote = 0, ""
+    for number, line in enumerate(text.splitlines(), 1):
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return number
+            elif char in "]}":
+                depth -= 1
+    return 1
 
 
 class _Checker:
@@ -229,21 +350,29 @@ class _Checker:
             return None
         return frozenset(items)
 
-    def positive(self, table: dict[str, Any], key: str, path: tuple[Any, ...], minimum: int = 1) -> int | None:
+    def integer(self, table: dict[str, Any], key: str, path: tuple[Any, ...], minimum: int = 1,
+                maximum: int = MAX_INTEGER) -> int | None:
         value = self.typed(table, key, int, path, what="an integer")
-        if value is not None and value < minimum:
-            self.fail((*path, key), f"{key} must be {minimum} or more, got {value}")
+        if value is not None and not minimum <= value <= maximum:
+            self.fail((*path, key), f"{key} must be between {minimum} and {maximum}, got {value}")
             return None
         return value
 
-    def regex(self, table: dict[str, Any], key: str, path: tuple[Any, ...]) -> re.Pattern[str] | None:
+    def regex(self, table: dict[str, Any], key: str, path: tuple[Any, ...]) -> re2._Regexp | None:
+        """A pattern for RE2, whose matching takes time linear in the input whatever the pattern
+        (Python's ``re`` can take years on a short mobile), so matching never holds a request up."""
         pattern = self.typed(table, key, str, path, what="a regular expression")
         if pattern is None:
             return None
+        if len(pattern) > MAX_PATTERN_LENGTH:
+            self.fail((*path, key), f"{key} is longer than {MAX_PATTERN_LENGTH} characters")
+            return None
         try:
-            return re.compile(pattern)
-        except re.error as exc:
-            self.fail((*path, key), f"bad pattern {pattern!r}: {exc}")
+            return re2.compile(pattern, _RE2)
+        except re2.error as exc:
+            reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+            self.fail((*path, key), f"bad pattern {pattern!r}: {reason}; patterns are RE2 syntax "
+                                    "(no backreferences or lookaround: see scenarios/README.md)")
             return None
 
     # the document -------------------------------------------------------------------------------
@@ -269,12 +398,13 @@ class _Checker:
         path = ("settings",)
         self.unknown(table, SETTING_KEYS, path)
         default = Settings()
-        skew = self.positive(table, "password_skew", path, minimum=0)
+        skew = self.integer(table, "password_skew", path, minimum=0, maximum=86400)
+        seed = self.integer(table, "random_seed", path, minimum=-MAX_INTEGER - 1)
         return Settings(
             namespace=self.typed(table, "namespace", str, path, default.namespace),
             password_skew=default.password_skew if skew is None else skew,
             num_as_string=self.typed(table, "num_as_string", bool, path, default.num_as_string),
-            random_seed=self.typed(table, "random_seed", int, path, default.random_seed, "an integer"),
+            random_seed=default.random_seed if seed is None else seed,
             receipt_delay_seconds=self.seconds(table, "receipt_delay_seconds", path, default.receipt_delay_seconds),
             receipt_retry_seconds=self.seconds(table, "receipt_retry_seconds", path, default.receipt_retry_seconds),
             receipt_timeout_seconds=self.seconds(table, "receipt_timeout_seconds", path,
@@ -307,7 +437,7 @@ class _Checker:
             if apiid in seen:
                 self.fail((*path, "apiid"), f"account {apiid!r} is declared twice")
             seen.add(apiid)
-            balance = self.positive(table, "balance", path, minimum=0)
+            balance = self.integer(table, "balance", path, minimum=0)
             accounts.append(Account(
                 apiid, apikey, balance or 0,
                 frozen=self.typed(table, "frozen", bool, path, False),
@@ -371,12 +501,12 @@ class _Checker:
             format=fmt,
             client_ips=self.strings(table, "client_ip", path),
             state=self.typed(table, "state", str, path),
-            nth=self.positive(table, "nth", path),
-            every=self.positive(table, "every", path),
-            from_call=self.positive(table, "from_call", path),
-            until_call=self.positive(table, "until_call", path),
-            after_successes=self.positive(table, "after_successes", path, minimum=0),
-            times=self.positive(table, "times", path),
+            nth=self.integer(table, "nth", path),
+            every=self.integer(table, "every", path),
+            from_call=self.integer(table, "from_call", path),
+            until_call=self.integer(table, "until_call", path),
+            after_successes=self.integer(table, "after_successes", path, minimum=0),
+            times=self.integer(table, "times", path),
             probability=None if probability is None else float(probability),
             limit=limit,
             code=code,
@@ -403,15 +533,17 @@ class _Checker:
         if "latency_ms" not in table:
             return None
         value = table["latency_ms"]
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        def ms(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_LATENCY_MS
+        if ms(value):
             return (value, value)
-        if (isinstance(value, list) and len(value) == 2
-                and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)):
+        if isinstance(value, list) and len(value) == 2 and all(ms(v) for v in value):
             if value[0] > value[1]:
                 self.fail((*path, "latency_ms"), f"latency_ms range {value} runs backwards")
                 return None
             return (value[0], value[1])
-        self.fail((*path, "latency_ms"), f"latency_ms must be milliseconds (an integer ≥ 0) or a range [low, high], got {value!r}")
+        self.fail((*path, "latency_ms"), f"latency_ms must be milliseconds (an integer from 0 to {MAX_LATENCY_MS}) "
+                                             f"or a range [low, high] of them, got {value!r}")
         return None
 
     def limit(self, table: dict[str, Any], path: tuple[Any, ...]) -> Limit | None:
@@ -425,11 +557,12 @@ class _Checker:
         count = raw.get("count")
         window = raw.get("window_seconds")
         per = raw.get("per", "mobile")
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            self.fail(lpath, f"limit.count must be an integer ≥ 1, got {count!r}")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_INTEGER:
+            self.fail(lpath, f"limit.count must be an integer from 1 to {MAX_INTEGER}, got {count!r}")
             return None
-        if not isinstance(window, (int, float)) or isinstance(window, bool) or window <= 0:
-            self.fail(lpath, f"limit.window_seconds must be a number of seconds above 0, got {window!r}")
+        if not isinstance(window, (int, float)) or isinstance(window, bool) or not 0 < window <= MAX_WINDOW_SECONDS:
+            self.fail(lpath, f"limit.window_seconds must be a number of seconds above 0 and at most "
+                             f"{MAX_WINDOW_SECONDS}, got {window!r}")
             return None
         if per not in ("mobile", "account"):
             self.fail(lpath, f"limit.per must be 'mobile' or 'account', got {per!r}")

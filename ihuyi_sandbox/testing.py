@@ -158,8 +158,13 @@ class SandboxAPI:
         return self.call("POST", "/_sandbox/receipts/flush")["scheduled"]
 
     def use_scenario(self, name_or_toml: str) -> dict[str, Any]:
-        """Switch to a shipped scenario (by name or path) or to a TOML text, from its start."""
+        """Switch to a TOML text, a local file's (a path ending in ``.toml`` that exists here: it is
+        sent as text, since the server loads no file it is named), or a scenario the server knows
+        by name (shipped, or in its ``--scenarios-dir``), from its start."""
         body: Any = name_or_toml if "\n" in name_or_toml or "=" in name_or_toml else {"name": name_or_toml}
+        if isinstance(body, dict) and name_or_toml.endswith(".toml") and os.path.isfile(name_or_toml):
+            with open(name_or_toml, encoding="utf-8") as file:
+                body = file.read()
         return self.call("PUT", "/_sandbox/scenario", body)["active"]
 
     def reset(self) -> None:

@@ -112,7 +112,7 @@ def test_accounts_create_read_update_delete(client):
     ({"apiid": "V3", "apikey": "k", "colour": "red"}, "unknown field(s) colour"),
     ({"apiid": "V3", "apikey": "k", "balance": "5"}, "balance must be an integer"),
     ({"apiid": "V3", "apikey": "k", "balance": True}, "balance must be an integer"),
-    ({"apiid": "V3", "apikey": "k", "balance": -1}, "balance must be 0 or more"),
+    ({"apiid": "V3", "apikey": "k", "balance": -1}, "balance must be between 0 and"),
     ({"apiid": "V3", "apikey": "k", "frozen": "yes"}, "frozen must be true or false"),
     ({"apiid": "V3", "apikey": "k", "registered_ips": "1.2.3.4"}, "registered_ips must be a list of strings"),
     ({"apiid": "", "apikey": "k"}, "apiid must not be empty"),

@@ -42,7 +42,7 @@ def problems(text: str) -> list[str]:
     ('[settings]\nnamespace = 5\n', 4, "namespace must be a string"),
     ('[settings]\nskew = 5\n', 4, "unknown key 'skew'"),
     ('[[accounts]]\napiid = "V1"\n', 3, "needs a non-empty apiid and apikey"),
-    ('[[accounts]]\napiid = "V1"\napikey = "k"\nbalance = -1\n', 6, "balance must be 0 or more"),
+    ('[[accounts]]\napiid = "V1"\napikey = "k"\nbalance = -1\n', 6, "balance must be between 0 and"),
 ])
 def test_each_error_names_its_line_and_reason(body, line, reason):
     found = problems(HEAD + body)

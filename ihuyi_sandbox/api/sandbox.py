@@ -18,11 +18,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import __version__
 from ..backend import VoiceBackend
 from ..codes import message_for
-from ..model import Account, Delivery, JournalEntry, Receipt
+from ..model import MAX_INTEGER, Account, Delivery, JournalEntry, Receipt
 from ..receipts import form_of
 from ..openapi import spec
-from ..scenario import Scenario, ScenarioError, load_file, parse, scenario_names, url_problem
-from .validation import Invalid, check_fields, iso, json_object, query
+from ..scenario import (Scenario, ScenarioError, directory_names, parse, read_file, runtime_path,
+                        scenario_names, url_problem)
+from .validation import Invalid, check_fields, iso, json_body, json_object, query
 
 bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
@@ -30,6 +31,7 @@ bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 MAX_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.05
 ADMIN_TOKEN = "IHUYI_SANDBOX_ADMIN_TOKEN"
+SCENARIOS_DIR = "IHUYI_SANDBOX_SCENARIOS_DIR"
 #: what needs no token: the health check and the API's description (the inbox's page and assets,
 #: which hold no data, are another blueprint's)
 OPEN_ENDPOINTS = frozenset({"sandbox.health", "sandbox.openapi"})
@@ -136,8 +138,8 @@ def account_json(account: Account) -> dict[str, Any]:
 
 
 def _checked_account_fields(body: dict[str, Any]) -> dict[str, Any]:
-    if body.get("balance", 0) < 0:
-        raise Invalid(f"balance must be 0 or more, got {body['balance']}")
+    if not 0 <= body.get("balance", 0) <= MAX_INTEGER:
+        raise Invalid(f"balance must be between 0 and {MAX_INTEGER}, got {body['balance']}")
     for name in ("apiid", "apikey"):
         if name in body and not body[name]:
             raise Invalid(f"{name} must not be empty")
@@ -252,9 +254,10 @@ def describe(scenario: Scenario) -> dict[str, Any]:
 @bp.get("/scenarios")
 def scenarios() -> Response:
     available = []
-    for name in scenario_names():
+    directory = current_app.config.get(SCENARIOS_DIR)
+    for name in scenario_names() + directory_names(directory):
         try:
-            available.append({"name": name, "description": load_file(name).description})
+            available.append({"name": name, "description": _runtime_scenario(name).description})
         except ScenarioError as exc:
             available.append({"name": name, "error": str(exc)})
     return jsonify(active=describe(backend().active()), available=available)
@@ -267,17 +270,22 @@ def switch_scenario() -> Response:
     if request.mimetype in ("application/toml", "text/plain", "text/x-toml"):
         spec: Any = {"toml": request.get_data(as_text=True)}
     else:
-        spec = request.get_json(silent=True)
+        spec = json_body(request)
     if not isinstance(spec, dict) or len(spec) != 1 or not isinstance(next(iter(spec.values())), str) \
             or next(iter(spec)) not in ("name", "toml"):
-        return error('send {"name": "<shipped scenario or file path>"} or {"toml": "<scenario text>"}, '
-                     "or a TOML body with Content-Type application/toml")
+        return error('send {"name": "<shipped scenario, or file in the --scenarios-dir>"} or '
+                     '{"toml": "<scenario text>"}, or a TOML body with Content-Type application/toml')
     try:
-        scenario = load_file(spec["name"]) if "name" in spec else parse(spec["toml"], "<inline>")
+        scenario = _runtime_scenario(spec["name"]) if "name" in spec else parse(spec["toml"], "<inline>")
         backend().switch(scenario)
     except ScenarioError as exc:
         return error("the scenario does not load; the active one is unchanged", problems=exc.problems)
     return jsonify(status="switched", active=describe(scenario))
+
+
+def _runtime_scenario(name: str) -> Scenario:
+    path = runtime_path(name, current_app.config.get(SCENARIOS_DIR))
+    return parse(read_file(path), str(path))
 
 
 @bp.post("/reset")

@@ -9,15 +9,30 @@ from typing import Any
 from flask import Request
 from werkzeug.exceptions import BadRequest
 
+from ..scenario import MAX_NESTING, too_deep
+
 
 class Invalid(BadRequest):
     """A request the sandbox API refuses; its description is the reason shown to the caller."""
 
 
+def json_body(request: Request) -> Any:
+    """The JSON body, ``None`` if it is not JSON; :class:`Invalid` if it nests deeper than any
+    body the API takes (the parser itself would raise RecursionError on deep enough ones)."""
+    try:
+        body = request.get_json(silent=True)
+        deep = too_deep(body) is not None
+    except RecursionError:
+        deep = True
+    if deep:
+        raise Invalid(f"the body has objects and arrays nested more than {MAX_NESTING} deep")
+    return body
+
+
 def json_object(request: Request) -> dict[str, Any]:
     if not request.is_json:
         raise Invalid("send a JSON object with Content-Type: application/json")
-    body = request.get_json(silent=True)
+    body = json_body(request)
     if not isinstance(body, dict):
         raise Invalid("the body is not a JSON object")
     return body
