@@ -30,6 +30,7 @@ from datetime import datetime
 
 from .client import CHINA
 from .codes import OUTCOMES
+from .loopback import opener
 from .model import Receipt, ReceiptAttempt, Retention, Settings
 from .storage import Storage
 
@@ -84,7 +85,7 @@ def send(receipt: Receipt, timeout: float, clock: Callable[[], float] = time.tim
     status: int | None = None
     answer, error = b"", ""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener(receipt.url).open(request, timeout=timeout) as response:
             status, answer = response.status, response.read(4096)
     except urllib.error.HTTPError as exc:
         status, answer, error = exc.code, exc.read(4096), f"HTTP {exc.code}"
