@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import sqlite3
 import sys
@@ -12,6 +11,7 @@ from collections.abc import Sequence
 from . import __version__
 from .client_cli import add_commands
 from .config import Config, default_db_path
+from .loopback import is_loopback
 from .model import Retention
 from .receipts import ReceiptPolicy
 from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
@@ -82,7 +82,7 @@ def _positive(text: str) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from .app import backend_of, create_app
-    from .server import serve
+    from .server import free_port, serve
 
     db = args.db or default_db_path()
     if db == ":memory:" and args.workers > 1:
@@ -94,7 +94,10 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
-    policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
+    # the port is known before the Config is: receipts must not be sent to the sandbox itself
+    port = args.port or free_port(args.host)
+    policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host,
+                           served=(args.host, port))
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
     try:
@@ -123,7 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     storage.close()  # the workers open their own connections
-    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, banner=banner,
+    serve(config, host=args.host, port=port, workers=args.workers, threads=args.threads, banner=banner,
           access_log=args.access_log)
     return 0
 
@@ -132,11 +135,7 @@ def security_warning(host: str, admin_token: str | None) -> str | None:
     """The loud warning for a sandbox reachable beyond this machine with its API open to all."""
     if admin_token:
         return None
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
+    if is_loopback(host):
         return None
     return (f"\n*** WARNING: ihuyi-sandbox listens on {host}, beyond this machine, WITHOUT an admin token:\n"
             "*** anyone who can reach it can read every code sent and change accounts and scenarios.\n"
