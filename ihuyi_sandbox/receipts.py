@@ -33,7 +33,7 @@ from .client import CHINA
 from .codes import OUTCOMES
 from .loopback import is_loopback, opener
 from .model import Receipt, ReceiptAttempt, Retention, Settings
-from .storage import Storage
+from .storage import Storage, WriteFailed
 
 log = logging.getLogger("ihuyi_sandbox.receipts")
 
@@ -161,6 +161,8 @@ class Dispatcher:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 self.tick()
+            except WriteFailed:
+                pass  # the store logs the spell once; the next round tries again
             except Exception:  # the dispatcher must outlive any one bad moment (a locked store, say)
                 log.exception("receipt dispatcher: this round failed; trying again")
 
