@@ -69,7 +69,11 @@ class ReceiptPolicy:
         """Why receipts may not go to ``url``, or ``None`` if they may."""
         parts = urllib.parse.urlsplit(url)
         host = (parts.hostname or "").lower()
-        if self._is_served(host, parts.port or (443 if parts.scheme == "https" else 80)):
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return f"receipt URL {url!r}: its port is not a number from 0 to 65535"
+        if self._is_served(host, port):
             return (f"receipt URL {url!r} is the sandbox's own address: a receipt would be a call to its own "
                     f"API; point it at the integrator's receiver")
         if self.allow_any or host in self.hosts or is_loopback(host):

@@ -291,6 +291,8 @@ def test_the_sandbox_itself_is_refused_as_a_receipt_target(tmp_path):
                 api.call("POST", "/_sandbox/accounts", {"apiid": "V9", "apikey": "k", "receipt_url": url})
         with pytest.raises(SandboxError, match="the sandbox's own address"):
             api.use_scenario(open(scenario(tmp_path, f"http://127.0.0.1:{port}/_sandbox/reset")).read())
+        with pytest.raises(SandboxError, match="its port is not a number"):
+            api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": "http://127.0.0.1:http/r"})
         other = f"http://127.0.0.1:{free_port()}/r"  # another port of loopback is still fine
         assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": other})["receipt_url"] == other
     import subprocess
