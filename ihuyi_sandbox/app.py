@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .api import inbox, provider, sandbox
 from .backend import VoiceBackend
 from .config import Config
 from .receipts import Dispatcher
 from .rsgi import WSGIBridge
-from .storage import SQLiteStorage, Storage
+from .storage import SQLiteStorage, Storage, WriteFailed
 
 if TYPE_CHECKING:
     from granian.rsgi import HTTPProtocol, Scope
@@ -53,6 +53,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)
+    # the store has logged it, once for the whole spell: no traceback per request
+    app.register_error_handler(WriteFailed, lambda exc: _http_error(ServiceUnavailable(str(exc))))
     return app
 
 

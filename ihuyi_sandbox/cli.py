@@ -15,6 +15,7 @@ from typing import NoReturn
 from . import __version__
 from .client_cli import add_commands
 from .config import Config, default_db_path
+from .loopback import is_loopback
 from .model import Retention
 from .receipts import ReceiptPolicy
 from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
@@ -156,7 +157,9 @@ def _serve(args: argparse.Namespace) -> int:
     except (argparse.ArgumentTypeError, PortUnavailable) as error:
         print(f"ihuyi-sandbox: {error}", file=sys.stderr)
         return 2
-    policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
+    # receipts must not be sent to the sandbox itself: the policy learns where it listens
+    policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host,
+                           served=(host, guard.getsockname()[1]))
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
@@ -197,11 +200,7 @@ def security_warning(host: str, admin_token: str | None) -> str | None:
     """The loud warning for a sandbox reachable beyond this machine with its API open to all."""
     if admin_token:
         return None
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
+    if is_loopback(host):
         return None
     return (f"\n*** WARNING: ihuyi-sandbox listens on {host}, beyond this machine, WITHOUT an admin token:\n"
             "*** anyone who can reach it can read every code sent and change accounts and scenarios.\n"

@@ -48,7 +48,7 @@ class Config:
         which it reads from the database it attaches to (:meth:`from_json`)."""
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "scenario"}
         values["receipt_policy"] = {"hosts": sorted(self.receipt_policy.hosts),
-                                    "allow_any": self.receipt_policy.allow_any}
+                                    "allow_any": self.receipt_policy.allow_any, "served": self.receipt_policy.served}
         values["retention"] = asdict(self.retention)
         return json.dumps(values)
 
@@ -57,6 +57,8 @@ class Config:
         """A worker's configuration: :meth:`to_json`'s, attached to the running server's state."""
         values: dict[str, Any] = json.loads(text)
         policy = values.pop("receipt_policy")
-        config = cls(scenario=None, receipt_policy=ReceiptPolicy(frozenset(policy["hosts"]), policy["allow_any"]),
+        served = tuple(policy["served"]) if policy["served"] else None  # JSON gave a list
+        config = cls(scenario=None,
+                     receipt_policy=ReceiptPolicy(frozenset(policy["hosts"]), policy["allow_any"], served),
                      retention=Retention(**values.pop("retention")))
         return replace(config, **{**values, "attach": True})

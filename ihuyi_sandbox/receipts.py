@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import socket
 import threading
 import time
 import urllib.error
@@ -30,8 +31,9 @@ from datetime import datetime
 
 from .client import CHINA
 from .codes import OUTCOMES
+from .loopback import is_loopback, opener
 from .model import Receipt, ReceiptAttempt, Retention, Settings
-from .storage import Storage
+from .storage import Storage, WriteFailed
 
 log = logging.getLogger("ihuyi_sandbox.receipts")
 
@@ -56,23 +58,56 @@ def report_time(timestamp: float) -> str:
 @dataclass(frozen=True)
 class ReceiptPolicy:
     """Which receipt URLs the operator allows: loopback always, other hosts only if named at
-    start (``--receipt-host``), or any with ``--allow-any-receipt-host``."""
+    start (``--receipt-host``), or any with ``--allow-any-receipt-host``; never the sandbox
+    itself, at ``served`` (host, port), whose own API a receipt would call (a reset, say)."""
 
     hosts: frozenset[str] = frozenset()
     allow_any: bool = False
+    served: tuple[str, int] | None = None
 
     def refusal(self, url: str) -> str | None:
         """Why receipts may not go to ``url``, or ``None`` if they may."""
-        host = (urllib.parse.urlsplit(url).hostname or "").lower()
-        if self.allow_any or host in self.hosts or host == "localhost":
-            return None
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
         try:
-            if ipaddress.ip_address(host).is_loopback:
-                return None
+            port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            pass
+            return f"receipt URL {url!r}: its port is not a number from 0 to 65535"
+        if self._is_served(host, port):
+            return (f"receipt URL {url!r} is the sandbox's own address: a receipt would be a call to its own "
+                    f"API; point it at the integrator's receiver")
+        if self.allow_any or host in self.hosts or is_loopback(host):
+            return None
         return (f"receipt URL {url!r}: host {host!r} is neither loopback nor allowed; start the sandbox with "
                 f"--receipt-host {host} (or --allow-any-receipt-host) to send receipts there")
+
+    def _is_served(self, host: str, port: int) -> bool:
+        if self.served is None or port != self.served[1]:
+            return False
+        if is_loopback(host):
+            return True
+        bound, targets = _addresses(self.served[0]), _addresses(host)
+        if any(ipaddress.ip_address(address).is_unspecified for address in bound):
+            return any(_is_local(address) for address in targets)
+        return any(is_loopback(address) or address in bound for address in targets)
+
+
+def _addresses(host: str) -> set[str]:
+    """The addresses ``host`` names; none for a name that does not resolve (it reaches nobody)."""
+    try:
+        return {info[4][0] for info in socket.getaddrinfo(host.strip("[]"), None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return set()
+
+
+def _is_local(address: str) -> bool:
+    """Whether ``address`` is one of this machine's: only those can be bound."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
+            probe.bind((address, 0))
+        return True
+    except OSError:
+        return False
 
 
 def send(receipt: Receipt, timeout: float, clock: Callable[[], float] = time.time) -> tuple[ReceiptAttempt, bool]:
@@ -84,10 +119,12 @@ def send(receipt: Receipt, timeout: float, clock: Callable[[], float] = time.tim
     status: int | None = None
     answer, error = b"", ""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener(receipt.url, redirects=False).open(request, timeout=timeout) as response:
             status, answer = response.status, response.read(4096)
     except urllib.error.HTTPError as exc:
         status, answer, error = exc.code, exc.read(4096), f"HTTP {exc.code}"
+        if exc.headers.get("Location"):  # a redirect is not followed: the receipt goes to its URL only
+            error += f", a redirect to {exc.headers['Location']!r} (not followed)"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         error = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else str(reason)
@@ -128,6 +165,8 @@ class Dispatcher:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 self.tick()
+            except WriteFailed:
+                pass  # the store logs the spell once; the next round tries again
             except Exception:  # the dispatcher must outlive any one bad moment (a locked store, say)
                 log.exception("receipt dispatcher: this round failed; trying again")
 

@@ -21,12 +21,12 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .loopback import opener
 from .storage import Storage
 
 if TYPE_CHECKING:
@@ -117,12 +117,13 @@ def _announce_when_up(storage: Storage) -> None:
     quiet.
     """
     announcement = json.loads(os.environ[BANNER_ENV])
+    health = f"{announcement['url']}/_sandbox/health"
 
     def wait() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{announcement['url']}/_sandbox/health", timeout=1):
+                with opener(health).open(health, timeout=1):
                     break
             except OSError:
                 time.sleep(0.05)

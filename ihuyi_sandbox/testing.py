@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cli import BANNER_END
+from .loopback import opener
 from .model import DEMO_APIID, DEMO_APIKEY
 
 
@@ -107,6 +108,7 @@ class SandboxAPI:
     def __init__(self, url: str, *, admin_token: str | None = None, account: str = DEMO_APIID,
                  apikey: str = DEMO_APIKEY) -> None:
         self.url = url.rstrip("/")
+        self._opener = opener(self.url)
         self.admin_token = admin_token
         self.account = account
         self.apikey = apikey
@@ -123,7 +125,7 @@ class SandboxAPI:
             headers["Authorization"] = f"Bearer {self.admin_token}"
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as error:
             try:
@@ -132,6 +134,9 @@ class SandboxAPI:
                 reason = {"error": error.reason}
             raise SandboxError(f"{method} {path}: HTTP {error.code}: {reason.get('error')}"
                                + "".join(f"\n  {p}" for p in reason.get("problems", []))) from None
+        except (urllib.error.URLError, OSError) as error:  # no answer at all
+            raise SandboxError(f"{method} {path}: no answer from the sandbox at {self.url}: "
+                               f"{getattr(error, 'reason', error)}") from None
 
     def latest_code(self, mobile: str, *, wait: float = 5.0, since: float | None = None) -> str:
         """The last code delivered to ``mobile`` (after ``since``, Unix seconds), waiting up to

@@ -20,10 +20,12 @@ OK = {**DEMO, "content": "1234"}
 
 
 class Receiver:
-    """Answers each POST with the next of ``answers`` ("success", "fail", "hang"; the last repeats)."""
+    """Answers each POST with the next of ``answers`` ("success", "fail", "hang", "redirect" to
+    ``location``; the last repeats)."""
 
     def __init__(self, answers: list[str]) -> None:
         self.answers = answers
+        self.location = ""
         self.received: list[tuple[float, dict[str, str], bytes]] = []
         self.lock = threading.Lock()
         receiver = self
@@ -37,6 +39,12 @@ class Receiver:
                 answer = receiver.answers[min(n, len(receiver.answers) - 1)]
                 if answer == "hang":
                     time.sleep(4)
+                    return
+                if answer == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", receiver.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 payload = b"success" if answer == "success" else b"error"
                 self.send_response(200 if answer == "success" else 500)
@@ -248,3 +256,84 @@ def test_the_receipt_parser_refuses_what_the_service_never_sends(change, reason)
         parse_receipt({**good, **change})
     with pytest.raises(ReceiptError):
         parse_receipt(b"\xff\xfe")
+
+
+def test_a_redirect_is_a_failed_attempt_and_is_not_followed(tmp_path):
+    with receiver(["success"]) as elsewhere, receiver(["redirect"]) as r, serve_process(
+            "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, r.url, retry=0.3)) as sandbox:
+        r.location = elsewhere.url
+        submit(sandbox)
+        api = SandboxAPI(sandbox.url)
+        assert wait_until(lambda: api.receipts()[0]["status"] == "failed", 10), api.receipts()
+        attempts = api.receipts()[0]["attempts"]
+        assert [a["status"] for a in attempts] == [302, 302, 302] and r.count() == 3
+        assert all(a["url"] == r.url for a in attempts)
+        assert f"a redirect to {elsewhere.url!r} (not followed)" in attempts[0]["error"]
+        assert elsewhere.count() == 0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def test_the_sandbox_itself_is_refused_as_a_receipt_target(tmp_path):
+    port = free_port()
+    with serve_process("--db", str(tmp_path / "a.db"), "--port", str(port)) as sandbox:
+        api = SandboxAPI(sandbox.url)
+        for url in (f"http://127.0.0.1:{port}/_sandbox/reset", f"http://localhost:{port}/_sandbox/reset",
+                    f"http://[::1]:{port}/x"):
+            with pytest.raises(SandboxError, match="the sandbox's own address"):
+                api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": url})
+            with pytest.raises(SandboxError, match="the sandbox's own address"):
+                api.call("POST", "/_sandbox/accounts", {"apiid": "V9", "apikey": "k", "receipt_url": url})
+        with pytest.raises(SandboxError, match="the sandbox's own address"):
+            api.use_scenario(open(scenario(tmp_path, f"http://127.0.0.1:{port}/_sandbox/reset")).read())
+        with pytest.raises(SandboxError, match="its port is not a number"):
+            api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": "http://127.0.0.1:http/r"})
+        other = f"http://127.0.0.1:{free_port()}/r"  # another port of loopback is still fine
+        assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": other})["receipt_url"] == other
+    import subprocess
+    import sys
+    refused = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", str(port), "--db",
+                              str(tmp_path / "b.db"), "--scenario",
+                              scenario(tmp_path, f"http://localhost:{port}/_sandbox/reset")],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "the sandbox's own address" in refused.stderr
+
+
+def test_a_queued_receipt_to_the_sandbox_itself_is_refused_when_due(tmp_path):
+    """A receipt queued for a URL that later became the sandbox's own (restarted on that port)."""
+    db, port = str(tmp_path / "s.db"), free_port()
+    path = scenario(tmp_path, "http://127.0.0.1:9/r", delay=600)
+    with serve_process("--db", db, "--scenario", path) as sandbox:
+        SandboxAPI(sandbox.url).call("PATCH", "/_sandbox/accounts/V00000001",
+                                     {"receipt_url": f"http://127.0.0.1:{port}/_sandbox/reset"})
+        submit(sandbox)
+    with serve_process("--db", db, "--scenario", path, "--port", str(port)) as sandbox:
+        api = SandboxAPI(sandbox.url)
+        api.flush_receipts()
+        assert wait_until(lambda: api.receipts()[0]["status"] == "failed", 15), api.receipts()
+        assert all("the sandbox's own address" in a["error"] for a in api.receipts()[0]["attempts"])
+        assert len(api.messages()) == 1  # not reset
+
+
+def test_bound_to_every_interface_any_local_address_of_its_port_is_the_sandbox(tmp_path):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # picks the outgoing interface; sends nothing
+        except OSError:
+            pytest.skip("no network interface but loopback")
+        address = probe.getsockname()[0]
+    port = free_port()
+    with serve_process("--db", str(tmp_path / "s.db"), "--host", "0.0.0.0", "--port", str(port),
+                       "--admin-token", "t", "--allow-any-receipt-host"):
+        api = SandboxAPI(f"http://127.0.0.1:{port}", admin_token="t")
+        with pytest.raises(SandboxError, match="the sandbox's own address"):
+            api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": f"http://{address}:{port}/x"})
+        allowed = f"http://{address}:{free_port()}/x"
+        assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": allowed})["receipt_url"] == allowed

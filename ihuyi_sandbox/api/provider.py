@@ -35,6 +35,7 @@ from .faults import Reply
 from ..rsgi import ClientGone, client_host, query_bytes, read_body
 from ..backend import Outcome
 from ..model import Settings
+from ..storage import WriteFailed
 from ..params import FORM_URLENCODED, MULTIPART, decode_text, media_type, merge, parse_urlencoded
 from ..wire import JSON_CONTENT_TYPE, METHODS, XML_CONTENT_TYPE, Answer, Method, render_json, render_xml
 
@@ -108,10 +109,12 @@ def text_reply(status: int, message: str) -> Reply:
 
 
 def failure(exc: Exception, max_body: int, http_method: str) -> Reply:
-    """The answer to a request that could not be handled: too large, or a bug of ours (said
-    plainly, with the traceback in the server's log)."""
+    """The answer to a request that could not be handled: too large, a store that cannot write,
+    or a bug of ours (said plainly, with the traceback in the server's log)."""
     if isinstance(exc, RequestEntityTooLarge):
         return text_reply(413, f"request body larger than the {max_body} bytes accepted")
+    if isinstance(exc, WriteFailed):  # the store has logged it, once for the whole spell
+        return text_reply(503, str(exc))
     log.error("Exception on %s [%s]", PATH, http_method, exc_info=exc)
     return text_reply(500, "internal error of the sandbox while answering voice.php; the server's log has the traceback")
 

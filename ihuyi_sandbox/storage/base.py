@@ -12,6 +12,16 @@ from typing import Any, Protocol
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
 
 
+class WriteFailed(Exception):
+    """The store cannot write now (a full disk, an I/O error): the machine's state, not a bug.
+    The store logs when it begins and when it ends; a request it stops is answered 503."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the sandbox cannot write its database: {reason}; the request was not carried out, "
+                         "send it again once the disk has room")
+        self.reason = reason
+
+
 class Storage(Protocol):
     def transaction(self) -> AbstractContextManager[Any]:
         """One transaction that every write of this thread inside it joins, committed at the end

@@ -21,8 +21,10 @@ they ask SQLite: a writer that finds SQLite's lock taken sleeps (1 ms, 2 ms, 5 m
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -32,8 +34,15 @@ from types import TracebackType
 
 from ..codes import DEFAULT_OUTCOME
 from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
+from .base import WriteFailed
+
+log = logging.getLogger("ihuyi_sandbox")
 
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
+#: writes that fail for want of disk count as one spell of failure until this long passes
+#: without one: a nearly full disk still takes small writes between the big ones it refuses,
+#: and each would otherwise be logged as a recovery
+RECOVERED_AFTER_SECONDS = 1.0
 
 #: how many forks lie between the process that imported this module and this one: connections
 #: and the lock file's descriptor are this process's own only if they were opened in this
@@ -165,6 +174,46 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 _DELIVER = f"{_JOURNAL_INSERT} RETURNING {_DELIVERY_VOICE_ID}"
 
 
+def _write_failure(exc: BaseException) -> str | None:
+    """Why the store cannot write, if ``exc`` is the machine's doing (a full disk, an I/O error)
+    rather than a bug of ours."""
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+        return str(exc) if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR) else None
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        return exc.strerror or str(exc)
+    return None
+
+
+class _WriteHealth:
+    """Whether this process's writes are failing for want of disk: one log line as a spell of
+    failures begins, one as it ends, however many requests it refuses in between."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.failing = False
+        self.last_failure = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self, reason: str) -> None:
+        with self._lock:
+            self.last_failure = time.monotonic()
+            if self.failing:
+                return
+            self.failing = True
+        log.error("ihuyi-sandbox cannot write its database %s (%s): requests that write are answered 503 "
+                  "until it can", self.path, reason)
+
+    def succeeded(self) -> None:
+        if not self.failing:
+            return
+        with self._lock:
+            if not self.failing or time.monotonic() - self.last_failure < RECOVERED_AFTER_SECONDS:
+                return
+            self.failing = False
+        log.warning("ihuyi-sandbox writes its database %s again", self.path)
+
+
 class SQLiteStorage:
     """The embedded default :class:`~ihuyi_sandbox.storage.Storage`."""
 
@@ -177,6 +226,7 @@ class SQLiteStorage:
         self._shared: sqlite3.Connection | None = None
         self._writing = 0  # depth of this process's write turn (under _write_lock)
         self._lock_fd: tuple[int, int] | None = None  # (generation, descriptor) of the lock file
+        self._health = _WriteHealth(path)
         if not self._memory:
             with self._connection() as db:
                 db.execute("BEGIN")  # one snapshot for the check, which comes before WAL mode changes the file
@@ -563,14 +613,22 @@ class _Turn:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        if self.storage._memory:
-            self.storage._lock.release()
-        elif self.held:
-            try:
-                if self.storage._writing == 1:
-                    fcntl.flock(self.storage._lock_file(), fcntl.LOCK_UN)
-            finally:
-                self._release()
+        storage = self.storage
+        if storage._memory:
+            storage._lock.release()
+            return
+        if not self.held:
+            return
+        try:
+            if storage._writing == 1:
+                fcntl.flock(storage._lock_file(), fcntl.LOCK_UN)
+        finally:
+            self._release()
+        if error is None:
+            storage._health.succeeded()
+        elif (reason := _write_failure(error)) is not None:
+            storage._health.failed(reason)
+            raise WriteFailed(reason) from error
 
     def _release(self) -> None:
         self.storage._writing -= 1
@@ -599,9 +657,11 @@ class _Transaction:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         try:
-            if self.began:
+            # on a full disk SQLite may have rolled the transaction back itself
+            if self.began and (kind is None or self.db.in_transaction):
                 self.db.execute("COMMIT" if kind is None else "ROLLBACK")
-        except BaseException:
+        except BaseException as exc:
+            error = exc
             if self.db.in_transaction:
                 try:
                     self.db.execute("ROLLBACK")
@@ -611,7 +671,7 @@ class _Transaction:
                     self.turn.storage._abandon(self.db)
             raise
         finally:
-            self.turn.__exit__(None, None, None)
+            self.turn.__exit__(type(error) if error else None, error, None)  # the turn sees how the write ended
 
 
 def _account(row: tuple) -> Account | None:
