@@ -163,6 +163,6 @@ def masked(params: Mapping[str, str], apikey: str = "") -> dict[str, str]:
     if apikey:
         long_key = len(apikey) >= _KEY_IN_VALUE
         for name, value in params.items():
-            if apikey in value if long_key else value.strip() == apikey:
+            if apikey in value if long_key else value == apikey:
                 copy[name] = "***"
     return copy

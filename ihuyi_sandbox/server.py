@@ -56,9 +56,13 @@ def claim_port(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # SO_REUSEADDR: the connections of a server just stopped, left in TIME_WAIT, are no
+            # server; on Linux a listening socket still refuses the bind
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
             port = probe.getsockname()[1]
         guard = socket.socket(family, socket.SOCK_STREAM)
+        guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         guard.bind((host, port))
     except OSError as error:
