@@ -7,14 +7,14 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
 from .api import inbox, provider, sandbox
 from .backend import VoiceBackend
 from .config import Config
 from .receipts import Dispatcher
-from .rsgi import WSGIBridge
+from .rsgi import BODY_REFUSED, WSGIBridge
 from .storage import SQLiteStorage, Storage
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_refuse_unread_body)
     return app
 
 
@@ -58,10 +59,10 @@ class SandboxRSGI:
     (:class:`~ihuyi_sandbox.api.provider.ProviderRSGI`), and the rest of the Flask app (the
     sandbox API, the inbox) in a pool of threads (:class:`~ihuyi_sandbox.rsgi.WSGIBridge`)."""
 
-    def __init__(self, app: Flask, *, threads: int) -> None:
+    def __init__(self, app: Flask, *, threads: int, body_timeout: float) -> None:
         max_body = app.config["MAX_CONTENT_LENGTH"]
-        self.voice = provider.ProviderRSGI(backend_of(app), max_body)
-        self.rest = WSGIBridge(app, threads=threads, max_body=max_body)
+        self.voice = provider.ProviderRSGI(backend_of(app), max_body, body_timeout)
+        self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout)
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """The worker's event loop, before the first request: handed on so that no request
@@ -82,6 +83,12 @@ def start_dispatcher(app: Flask) -> Dispatcher:
     backend = backend_of(app)
     return Dispatcher(backend.storage, lambda: backend.active().settings, backend.policy,
                       retention=app.config[RETENTION]).start()
+
+
+def _refuse_unread_body() -> None:
+    refused = request.environ.get(BODY_REFUSED)
+    if refused:
+        abort(refused.status, refused.reason)
 
 
 def _allowed(error: HTTPException) -> list[str]:

@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the newest N requests and deliveries in the journal and inbox (default: %(default)s)")
     serve.add_argument("--keep-days", type=float, default=Retention.max_age_seconds / 86400, metavar="DAYS",
                        help="forget requests and deliveries older than this (default: %(default)g)")
+    serve.add_argument("--idle-timeout", type=_seconds, default=Config.idle_timeout, metavar="SECONDS",
+                       help="close a connection that has not sent a whole request head this long after it "
+                            "opened or after the previous answer (default: %(default)g)")
+    serve.add_argument("--body-timeout", type=_seconds, default=Config.body_timeout, metavar="SECONDS",
+                       help="answer 408 to a request whose body has not arrived this long after its head "
+                            "(default: %(default)g)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
 
@@ -80,6 +86,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .app import backend_of, create_app
     from .server import serve
@@ -96,7 +109,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
-                    receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
+                    receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
+                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout)
     try:
         app = create_app(config)
     except ScenarioError as error:

@@ -34,6 +34,11 @@ class Config:
     keep_state: bool = True
     #: bodies larger than this are refused with HTTP 413
     max_body: int = 64 * 1024
+    #: seconds a connection may stay open without sending a whole request head: idle before its
+    #: first request or between two, or trickling its headers (then the server closes it)
+    idle_timeout: float = 60.0
+    #: seconds a request's body may take to arrive after its head, else HTTP 408
+    body_timeout: float = 30.0
     #: when set, every /_sandbox/ call but health must send ``Authorization: Bearer <token>``
     admin_token: str | None = None
     #: where delivery receipts may go besides loopback
