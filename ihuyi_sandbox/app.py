@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import signal
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException
@@ -61,13 +63,28 @@ class SandboxRSGI:
 
     def __init__(self, app: Flask, *, threads: int, body_timeout: float) -> None:
         max_body = app.config["MAX_CONTENT_LENGTH"]
-        self.voice = provider.ProviderRSGI(backend_of(app), max_body, body_timeout)
-        self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout)
+        self.stopping = asyncio.Event()
+        self.voice = provider.ProviderRSGI(backend_of(app), max_body, body_timeout, stopping=self.stopping)
+        self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
+                               stopping=self.stopping)
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """The worker's event loop, before the first request: handed on so that no request
-        asks for it (``asyncio.get_running_loop()`` makes a system call each time)."""
+        asks for it (``asyncio.get_running_loop()`` makes a system call each time).
+
+        granian tells an RSGI app nothing when it is asked to stop: it stops accepting, waits for
+        the requests in flight, and only then calls ``__rsgi_del__``; its arbiter kills a worker
+        that takes longer than ``workers_kill_timeout``. So the stopping signals are heard here
+        too, beside granian's handler (the loop's, which stays), and what waits answers at once.
+        """
         self.voice.loop = loop
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, functools.partial(self._stopping, loop, signal.getsignal(sig)))
+
+    def _stopping(self, loop: asyncio.AbstractEventLoop, previous: Any, signum: int, frame: Any) -> None:
+        loop.call_soon_threadsafe(self.stopping.set)
+        if callable(previous):
+            previous(signum, frame)
 
     def __rsgi__(self, scope: "Scope", proto: "HTTPProtocol") -> Awaitable[None]:
         # granian awaits what this returns: routing needs no coroutine of its own

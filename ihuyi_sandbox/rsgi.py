@@ -10,9 +10,11 @@ runs through :class:`WSGIBridge`, in a pool of threads beside the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from granian.rsgi import ProtocolClosed, ProtocolError
@@ -94,6 +96,23 @@ def client_host(scope: "Scope") -> str:
 
 #: the environ key of a :class:`BodyRefused`, which the app answers in its own words
 BODY_REFUSED = "ihuyi_sandbox.body_refused"
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Poll:
+    """In the environ (under :data:`POLL`) when the server can wait on its event loop: an app that
+    would wait for something sets ``again`` and answers anything, and is called again with the
+    same request :data:`POLL_SECONDS` later, instead of sleeping in a thread: a long poll then
+    holds a thread only while it looks. ``stopping`` tells it the server is stopping, to answer
+    now; ``deadline`` is the app's, kept from one call to the next."""
+
+    stopping: bool = False
+    again: bool = False
+    deadline: float | None = None
+
+
+POLL = "ihuyi_sandbox.poll"
 
 
 class WSGIBridge:
@@ -104,14 +123,17 @@ class WSGIBridge:
     The Flask app answers nothing that streams, so a buffered answer loses nothing. A body over
     ``max_body`` is not read further: the app sees a length over its limit and an empty input, and
     says 413 itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words; a body refused is in the
-    environ (:data:`BODY_REFUSED`) for the app to answer likewise.
+    environ (:data:`BODY_REFUSED`) for the app to answer likewise. An app that waits asks to be
+    called again (:class:`Poll`), and is, at once when ``stopping`` is set.
     """
 
-    def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float) -> None:
+    def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
+                 stopping: asyncio.Event | None = None) -> None:
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
+        self.stopping = stopping or asyncio.Event()
 
     async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
         refused = None
@@ -125,7 +147,16 @@ class WSGIBridge:
         environ = self.environ(scope, body, length)
         if refused:
             environ[BODY_REFUSED] = refused
-        status, headers, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._run, environ)
+        loop, poll = asyncio.get_running_loop(), Poll()
+        environ[POLL] = poll
+        while True:
+            poll.again, poll.stopping = False, self.stopping.is_set()
+            status, headers, content = await loop.run_in_executor(self.pool, self._run, environ)
+            if not poll.again:
+                break
+            environ["wsgi.input"] = io.BytesIO(body)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), POLL_SECONDS)
         if refused:
             headers += refused.headers
         proto.response_bytes(status, headers, content)  # to a client that left, granian sends nothing

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from helpers import DEMO, serve_process
@@ -124,3 +128,45 @@ def test_a_trickled_sandbox_body_gets_408_in_json(sandbox):
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408 "), answer
     assert json.loads(body)["status"] == 408
+
+
+def long_polls(sandbox, count: int) -> tuple[list, list[threading.Thread]]:
+    """``count`` long polls (60 s) for codes that never come, each answer appended to the list."""
+    answers: list = []
+
+    def poll(i: int) -> None:
+        url = f"{sandbox.url}/_sandbox/messages/latest?mobile=1380000{i:04d}&wait=60"
+        try:
+            with urllib.request.urlopen(url, timeout=70) as response:
+                answers.append((response.status, response.read().decode()))
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, json.loads(error.read())["error"]))
+        except OSError as error:
+            answers.append((None, str(error)))
+
+    threads = [threading.Thread(target=poll, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)  # all of them waiting
+    return answers, threads
+
+
+def test_long_polls_leave_the_rest_of_the_api_answering(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        answers, _ = long_polls(sandbox, 48)  # more than the 32 threads of --threads' default
+        assert json.loads(sandbox.get("/_sandbox/health", timeout=5))["status"] == "ok"
+        assert json.loads(sandbox.get("/_sandbox/accounts", timeout=5))["accounts"]
+        assert answers == []  # still waiting
+
+
+def test_sigterm_answers_waiting_long_polls_at_once_and_exits(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        answers, threads = long_polls(sandbox, 40)
+        start = time.monotonic()
+        sandbox.process.send_signal(signal.SIGTERM)  # to the arbiter only, as a container runtime does
+        assert sandbox.process.wait(timeout=PATIENCE) == 0
+        assert time.monotonic() - start < 5
+        for thread in threads:
+            thread.join(PATIENCE)
+        assert len(answers) == 40
+        assert all(status == 404 and "stopping" in message for status, message in answers), answers

@@ -18,6 +18,7 @@ provider API needs none of it. The sandbox API and the inbox stay Flask blueprin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import socket
@@ -137,12 +138,15 @@ def _multipart(body: bytes, content_type: str) -> dict[str, str]:
 class ProviderRSGI:
     """:data:`PATH` as an RSGI application whose requests are handled in batches on the loop."""
 
-    def __init__(self, backend: "VoiceBackend", max_body: int, body_timeout: float) -> None:
+    def __init__(self, backend: "VoiceBackend", max_body: int, body_timeout: float, *,
+                 stopping: asyncio.Event | None = None) -> None:
         self.backend = backend
         self.max_body = max_body
         self.body_timeout = body_timeout
         #: the worker's event loop, given before the first request (``SandboxRSGI.__rsgi_init__``)
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: set when the server is stopping: a latency or hang fault then answers at once
+        self.stopping = stopping or asyncio.Event()
         self._calls: list[Call] = []
         self._waiting: list[asyncio.Future[Outcome]] = []
 
@@ -157,7 +161,8 @@ class ProviderRSGI:
             else:
                 outcome = await self._handle(call)
                 if outcome.latency_seconds or outcome.hang_seconds:
-                    await asyncio.sleep(outcome.latency_seconds + outcome.hang_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
                 reply = answer(outcome, call[1], self.backend.settings)
         except BodyRefused as refused:
             reply = Reply(refused.status, f"{refused.reason}\n".encode(), headers=refused.headers)

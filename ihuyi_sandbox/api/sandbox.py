@@ -20,6 +20,7 @@ from ..backend import VoiceBackend
 from ..codes import message_for
 from ..model import Account, Delivery, JournalEntry, Receipt
 from ..receipts import form_of
+from ..rsgi import POLL, POLL_SECONDS
 from ..openapi import spec
 from ..scenario import Scenario, ScenarioError, load_file, parse, scenario_names, url_problem
 from .validation import Invalid, check_fields, iso, json_object, query
@@ -28,7 +29,6 @@ bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
 #: the longest a ``wait`` may hold a request open
 MAX_WAIT_SECONDS = 60.0
-POLL_SECONDS = 0.05
 ADMIN_TOKEN = "IHUYI_SANDBOX_ADMIN_TOKEN"
 #: what needs no token: the health check and the API's description (the inbox's page and assets,
 #: which hold no data, are another blueprint's)
@@ -106,15 +106,21 @@ def latest_message() -> Response:
     if "mobile" not in args:
         raise Invalid("mobile is required: /_sandbox/messages/latest?mobile=13812345678")
     wait = min(args.get("wait", 0.0), MAX_WAIT_SECONDS)
-    deadline = time.monotonic() + wait
+    poll = request.environ.get(POLL)  # served by granian: wait on its event loop, not here
+    deadline = poll.deadline if poll and poll.deadline else time.monotonic() + wait
     storage = backend().storage
     while True:
         found = storage.deliveries(mobile=args["mobile"], since=args.get("since"), limit=1)
         if found:
             return jsonify(message_json(found[0]))
+        if poll and poll.stopping:
+            return error(f"no code has been delivered to {args['mobile']} (the server is stopping)", 404)
         if time.monotonic() >= deadline:
             waited = f" (waited {wait:g} s)" if wait else ""
             return error(f"no code has been delivered to {args['mobile']}{waited}", 404)
+        if poll:
+            poll.again, poll.deadline = True, deadline
+            return Response(status=204)  # never sent: the server calls again
         time.sleep(POLL_SECONDS)
 
 
