@@ -47,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
         backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
+    app.config[sandbox.ALLOWED_HOSTS] = frozenset(name.lower().rstrip(".") for name in config.allowed_hosts)
     app.config[RETENTION] = config.retention
     app.wsgi_app = provider.mount(provider.ProviderWSGI(backend, config.max_body), app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(sandbox.bp)

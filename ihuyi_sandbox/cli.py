@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
                        help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
                             "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="a Host name the sandbox API and the inbox answer besides loopback names, IP "
+                            "addresses and --host ('*' for any; repeatable)")
     serve.add_argument("--receipt-host", action="append", default=[], metavar="HOST",
                        help="a host besides loopback that delivery receipts may be sent to (repeatable)")
     serve.add_argument("--allow-any-receipt-host", action="store_true",
@@ -110,7 +113,8 @@ def _serve(args: argparse.Namespace) -> int:
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host)
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
-                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout)
+                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout,
+                    allowed_hosts=(*args.allowed_host, args.host))
     try:
         app = create_app(config)
     except ScenarioError as error:

@@ -39,6 +39,8 @@ class Config:
     idle_timeout: float = 60.0
     #: seconds a request's body may take to arrive after its head, else HTTP 408
     body_timeout: float = 30.0
+    #: Host names /_sandbox/ answers besides loopback names and IP addresses ("*": any)
+    allowed_hosts: tuple[str, ...] = ()
     #: when set, every /_sandbox/ call but health must send ``Authorization: Bearer <token>``
     admin_token: str | None = None
     #: where delivery receipts may go besides loopback
@@ -62,4 +64,4 @@ class Config:
         policy = values.pop("receipt_policy")
         config = cls(scenario=None, receipt_policy=ReceiptPolicy(frozenset(policy["hosts"]), policy["allow_any"]),
                      retention=Retention(**values.pop("retention")))
-        return replace(config, **{**values, "attach": True})
+        return replace(config, **{**values, "allowed_hosts": tuple(values["allowed_hosts"]), "attach": True})
