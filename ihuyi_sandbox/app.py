@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import signal
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .api import inbox, provider, sandbox
 from .backend import VoiceBackend
 from .config import Config
 from .receipts import Dispatcher
-from .rsgi import WSGIBridge
+from .rsgi import BODY_REFUSED, WSGIBridge
 from .storage import SQLiteStorage, Storage, WriteFailed
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions[EXTENSION] = backend
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.config[sandbox.SCENARIOS_DIR] = config.scenarios_dir
+    app.config[sandbox.ALLOWED_HOSTS] = frozenset(name.lower().rstrip(".") for name in config.allowed_hosts)
     app.config[RETENTION] = config.retention
     app.wsgi_app = provider.mount(provider.ProviderWSGI(backend, config.max_body), app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(sandbox.bp)
@@ -55,6 +58,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     # the store has logged it, once for the whole spell: no traceback per request
     app.register_error_handler(WriteFailed, lambda exc: _http_error(ServiceUnavailable(str(exc))))
+    app.before_request(_refuse_unread_body)
     return app
 
 
@@ -63,15 +67,30 @@ class SandboxRSGI:
     (:class:`~ihuyi_sandbox.api.provider.ProviderRSGI`), and the rest of the Flask app (the
     sandbox API, the inbox) in a pool of threads (:class:`~ihuyi_sandbox.rsgi.WSGIBridge`)."""
 
-    def __init__(self, app: Flask, *, threads: int) -> None:
+    def __init__(self, app: Flask, *, threads: int, body_timeout: float) -> None:
         max_body = app.config["MAX_CONTENT_LENGTH"]
-        self.voice = provider.ProviderRSGI(backend_of(app), max_body)
-        self.rest = WSGIBridge(app, threads=threads, max_body=max_body)
+        self.stopping = asyncio.Event()
+        self.voice = provider.ProviderRSGI(backend_of(app), max_body, body_timeout, stopping=self.stopping)
+        self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
+                               stopping=self.stopping)
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """The worker's event loop, before the first request: handed on so that no request
-        asks for it (``asyncio.get_running_loop()`` makes a system call each time)."""
+        asks for it (``asyncio.get_running_loop()`` makes a system call each time).
+
+        granian tells an RSGI app nothing when it is asked to stop: it stops accepting, waits for
+        the requests in flight, and only then calls ``__rsgi_del__``; its arbiter kills a worker
+        that takes longer than ``workers_kill_timeout``. So the stopping signals are heard here
+        too, beside granian's handler (the loop's, which stays), and what waits answers at once.
+        """
         self.voice.loop = loop
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, functools.partial(self._stopping, loop, signal.getsignal(sig)))
+
+    def _stopping(self, loop: asyncio.AbstractEventLoop, previous: Any, signum: int, frame: Any) -> None:
+        loop.call_soon_threadsafe(self.stopping.set)
+        if callable(previous):
+            previous(signum, frame)
 
     def __rsgi__(self, scope: "Scope", proto: "HTTPProtocol") -> Awaitable[None]:
         # granian awaits what this returns: routing needs no coroutine of its own
@@ -87,6 +106,12 @@ def start_dispatcher(app: Flask) -> Dispatcher:
     backend = backend_of(app)
     return Dispatcher(backend.storage, lambda: backend.active().settings, backend.policy,
                       retention=app.config[RETENTION]).start()
+
+
+def _refuse_unread_body() -> None:
+    refused = request.environ.get(BODY_REFUSED)
+    if refused:
+        abort(refused.status, refused.reason)
 
 
 def _allowed(error: HTTPException) -> list[str]:

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
                        help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
                             "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="a Host name the sandbox API and the inbox answer besides loopback names, IP "
+                            "addresses and --host ('*' for any; repeatable)")
     serve.add_argument("--receipt-host", action="append", default=[], metavar="HOST",
                        help="a host besides loopback that delivery receipts may be sent to (repeatable)")
     serve.add_argument("--allow-any-receipt-host", action="store_true",
@@ -73,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the newest N requests and deliveries in the journal and inbox (default: %(default)s)")
     serve.add_argument("--keep-days", type=_positive_number, default=Retention.max_age_seconds / 86400, metavar="DAYS",
                        help="forget requests and deliveries older than this (default: %(default)g)")
+    serve.add_argument("--idle-timeout", type=_positive_number, default=Config.idle_timeout, metavar="SECONDS",
+                       help="close a connection that has not sent a whole request head this long after it "
+                            "opened or after the previous answer (default: %(default)g)")
+    serve.add_argument("--body-timeout", type=_positive_number, default=Config.body_timeout, metavar="SECONDS",
+                       help="answer 408 to a request whose body has not arrived this long after its head "
+                            "(default: %(default)g)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
 
@@ -162,7 +171,9 @@ def _serve(args: argparse.Namespace) -> int:
                            served=(host, guard.getsockname()[1]))
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
-                    receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400))
+                    receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
+                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout,
+                    allowed_hosts=(*args.allowed_host, args.host, host))
     try:
         app = create_app(config)
     except ScenarioError as error:

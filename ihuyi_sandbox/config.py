@@ -34,6 +34,13 @@ class Config:
     keep_state: bool = True
     #: bodies larger than this are refused with HTTP 413
     max_body: int = 64 * 1024
+    #: seconds a connection may stay open without sending a whole request head: idle before its
+    #: first request or between two, or trickling its headers (then the server closes it)
+    idle_timeout: float = 60.0
+    #: seconds a request's body may take to arrive after its head, else HTTP 408
+    body_timeout: float = 30.0
+    #: Host names /_sandbox/ answers besides loopback names and IP addresses ("*": any)
+    allowed_hosts: tuple[str, ...] = ()
     #: when set, every /_sandbox/ call but health must send ``Authorization: Bearer <token>``
     admin_token: str | None = None
     #: the operator's directory whose .toml files ``PUT /_sandbox/scenario`` may load by name
@@ -61,4 +68,4 @@ class Config:
         config = cls(scenario=None,
                      receipt_policy=ReceiptPolicy(frozenset(policy["hosts"]), policy["allow_any"], served),
                      retention=Retention(**values.pop("retention")))
-        return replace(config, **{**values, "attach": True})
+        return replace(config, **{**values, "allowed_hosts": tuple(values["allowed_hosts"]), "attach": True})

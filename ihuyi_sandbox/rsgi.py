@@ -10,9 +10,11 @@ runs through :class:`WSGIBridge`, in a pool of threads beside the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from granian.rsgi import ProtocolClosed, ProtocolError
@@ -24,19 +26,38 @@ if TYPE_CHECKING:
     from granian.rsgi import HTTPProtocol, Scope
 
 
-class ClientGone(Exception):
-    """The client left before its request was whole: there is nobody to answer."""
+class BodyRefused(Exception):
+    """The request's body cannot be had: answered ``status`` with ``reason``, never handled (a client
+    that left gets nothing: granian sends nothing to a closed connection)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+    #: the rest of the body may still be on its way: the connection cannot take another request
+    headers = (("Connection", "close"),)
 
 
-async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
-    """The request's body, or :class:`RequestEntityTooLarge` beyond ``limit`` bytes.
+async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int, timeout: float) -> bytes:
+    """The request's body, or :class:`RequestEntityTooLarge` beyond ``limit`` bytes, or
+    :class:`BodyRefused` when it is not all there ``timeout`` seconds after its head (granian
+    bounds the head's time, not the body's: a body trickled a byte at a time would hold the
+    request open for ever).
 
     A declared length is checked before a byte is read, then the body is read whole, which granian
-    refuses (:class:`ClientGone`) when the client leaves before it is all there. A chunked body
-    (even one that also declares a length: the chunks are what is read) is counted chunk by chunk
-    to stop at the limit, and granian's chunks tell one cut short. Either way a half-sent
-    request is never handled.
+    refuses when the client leaves before it is all there. A chunked body (even one that also
+    declares a length: the chunks are what is read) is counted chunk by chunk to stop at the limit.
+    A body cut short or with malformed chunks (a bad size, a missing CRLF, a garbage trailer)
+    gets 400: granian tells neither from a client that left.
     """
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_body(scope, proto, limit)
+    except TimeoutError:
+        raise BodyRefused(408, f"the request body did not arrive within {timeout:g} s") from None
+
+
+async def _read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
     declared = scope.headers.get("content-length")
     if declared is not None and "transfer-encoding" not in scope.headers:
         if int(declared) > limit:  # granian has already refused a Content-Length that is not a number
@@ -44,11 +65,11 @@ async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
         try:
             return await proto()
         except (ProtocolClosed, ProtocolError):
-            raise ClientGone() from None
+            raise BodyRefused(400, INCOMPLETE) from None
     chunks, size, ended = [], 0, False
     async for chunk in proto:
-        if ended:  # granian ends a whole body with one empty chunk, one cut short with two
-            raise ClientGone()
+        if ended:  # granian ends a whole body with one empty chunk, a broken one with two
+            raise BodyRefused(400, INCOMPLETE)
         if not chunk:
             ended = True
             continue
@@ -57,6 +78,9 @@ async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
             raise RequestEntityTooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+INCOMPLETE = "the request body is cut short or its chunked encoding is malformed"
 
 
 def query_bytes(scope: "Scope") -> bytes:
@@ -70,30 +94,71 @@ def client_host(scope: "Scope") -> str:
     return host[1:-1] if host.startswith("[") else host
 
 
+#: the environ key of a :class:`BodyRefused`, which the app answers in its own words
+BODY_REFUSED = "ihuyi_sandbox.body_refused"
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Poll:
+    """In the environ (under :data:`POLL`) when the server can wait on its event loop: an app that
+    would wait for something sets ``again`` and answers anything, and is called again with the
+    same request :data:`POLL_SECONDS` later, instead of sleeping in a thread: a long poll then
+    holds a thread only while it looks. ``stopping`` tells it the server is stopping, to answer
+    now; ``deadline`` is the app's, kept from one call to the next."""
+
+    stopping: bool = False
+    again: bool = False
+    deadline: float | None = None
+
+
+POLL = "ihuyi_sandbox.poll"
+
+
 class WSGIBridge:
-    """A WSGI application under RSGI: the body read on the event loop (up to ``max_body``), the
-    application run in a pool of ``threads`` threads, its answer sent whole.
+    """A WSGI application under RSGI: the body read on the event loop (up to ``max_body``, within
+    ``body_timeout`` seconds), the application run in a pool of ``threads`` threads, its answer
+    sent whole.
 
     The Flask app answers nothing that streams, so a buffered answer loses nothing. A body over
     ``max_body`` is not read further: the app sees a length over its limit and an empty input, and
-    says 413 itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words.
+    says 413 itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words; a body refused is in the
+    environ (:data:`BODY_REFUSED`) for the app to answer likewise. An app that waits asks to be
+    called again (:class:`Poll`), and is, at once when ``stopping`` is set.
     """
 
-    def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int) -> None:
+    def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
+                 stopping: asyncio.Event | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.body_timeout = body_timeout
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
+        self.stopping = stopping or asyncio.Event()
 
     async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
+        refused = None
         try:
-            body = await read_body(scope, proto, self.max_body)
+            body = await read_body(scope, proto, self.max_body, self.body_timeout)
             length = len(body)
         except RequestEntityTooLarge:
             body, length = b"", max(int(scope.headers.get("content-length") or 0), self.max_body + 1)
-        except ClientGone:
-            return
+        except BodyRefused as exc:
+            body, length, refused = b"", 0, exc
         environ = self.environ(scope, body, length)
-        status, headers, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._run, environ)
+        if refused:
+            environ[BODY_REFUSED] = refused
+        loop, poll = asyncio.get_running_loop(), Poll()
+        environ[POLL] = poll
+        while True:
+            poll.again, poll.stopping = False, self.stopping.is_set()
+            status, headers, content = await loop.run_in_executor(self.pool, self._run, environ)
+            if not poll.again:
+                break
+            environ["wsgi.input"] = io.BytesIO(body)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), POLL_SECONDS)
+        if refused:
+            headers += refused.headers
         proto.response_bytes(status, headers, content)  # to a client that left, granian sends nothing
 
     def _run(self, environ: "WSGIEnvironment") -> tuple[int, list[tuple[str, str]], bytes]:

@@ -77,7 +77,7 @@ def serve(config: Config, *, host: str, guard: socket.socket, workers: int, thre
           banner: Callable[[str], str], access_log: bool = False) -> None:
     """Serve until stopped on the address ``guard`` holds (:func:`claim_port`)."""
     from granian import Granian
-    from granian.constants import Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
@@ -85,7 +85,11 @@ def serve(config: Config, *, host: str, guard: socket.socket, workers: int, thre
     os.environ[ENV] = json.dumps({"config": config.to_json(), "threads": threads})
     server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.RSGI,
                      websockets=False, factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
-                     http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
+                     # HTTP/1.1 only: in its "auto" mode granian waits, with no time limit, for a new
+                     # connection's first bytes before its header timeout starts
+                     http=HTTPModes.http1,
+                     http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES,
+                                                  header_read_timeout=round(config.idle_timeout * 1000)),
                      respawn_failed_workers=True, workers_kill_timeout=10,
                      log_level=LogLevels.error, log_access=access_log)
     shown = f"[{host}]" if ":" in host else host
@@ -142,7 +146,8 @@ def worker_app() -> SandboxRSGI:
     from .app import SandboxRSGI, backend_of, create_app, start_dispatcher
 
     settings = json.loads(os.environ[ENV])
-    app = create_app(Config.from_json(settings["config"]))
+    config = Config.from_json(settings["config"])
+    app = create_app(config)
     start_dispatcher(app)
     _announce_when_up(backend_of(app).storage)
-    return SandboxRSGI(app, threads=settings["threads"])
+    return SandboxRSGI(app, threads=settings["threads"], body_timeout=config.body_timeout)

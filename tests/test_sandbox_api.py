@@ -126,7 +126,7 @@ def test_bad_json_is_refused(client):
     response = client.post("/_sandbox/accounts", data="{nope", content_type="application/json")
     assert response.status_code == 400 and "not a JSON object" in response.json["error"]
     response = client.patch("/_sandbox/accounts/V00000001", data="balance=5")
-    assert response.status_code == 400 and "Content-Type: application/json" in response.json["error"]
+    assert response.status_code == 415 and "send the body as application/json" in response.json["error"]
 
 
 def test_blacklist_and_refused_ips(client):

@@ -34,7 +34,7 @@ def exchange(sandbox, request: bytes) -> tuple[int, dict[str, str], bytes]:
 
 def request(method: str, target: str, *, headers: dict[str, str] | None = None, body: bytes = b"",
             chunked: bool = False) -> bytes:
-    lines = [f"{method} {target} HTTP/1.1", "Host: sandbox", "Connection: close",
+    lines = [f"{method} {target} HTTP/1.1", "Host: localhost", "Connection: close",
              f"Authorization: Bearer {TOKEN}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
     if chunked:
         lines.append("Transfer-Encoding: chunked")

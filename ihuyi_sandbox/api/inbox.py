@@ -9,9 +9,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_file
 
-from .sandbox import error
+from .sandbox import error, refuse_other_sites
 
 bp = Blueprint("inbox", __name__, url_prefix="/_sandbox")
+bp.before_request(refuse_other_sites)
 
 FILES = Path(__file__).resolve().parent.parent / "inbox"
 #: the only files served, so no name reaches anything else; Werkzeug adds "; charset=utf-8"

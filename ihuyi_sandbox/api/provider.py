@@ -18,6 +18,7 @@ provider API needs none of it. The sandbox API and the inbox stay Flask blueprin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import socket
@@ -32,7 +33,7 @@ from werkzeug.wsgi import get_input_stream
 
 from . import faults
 from .faults import Reply
-from ..rsgi import ClientGone, client_host, query_bytes, read_body
+from ..rsgi import BodyRefused, client_host, query_bytes, read_body
 from ..backend import Outcome
 from ..model import Settings
 from ..storage import WriteFailed
@@ -140,18 +141,22 @@ def _multipart(body: bytes, content_type: str) -> dict[str, str]:
 class ProviderRSGI:
     """:data:`PATH` as an RSGI application whose requests are handled in batches on the loop."""
 
-    def __init__(self, backend: "VoiceBackend", max_body: int) -> None:
+    def __init__(self, backend: "VoiceBackend", max_body: int, body_timeout: float, *,
+                 stopping: asyncio.Event | None = None) -> None:
         self.backend = backend
         self.max_body = max_body
+        self.body_timeout = body_timeout
         #: the worker's event loop, given before the first request (``SandboxRSGI.__rsgi_init__``)
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: set when the server is stopping: a latency or hang fault then answers at once
+        self.stopping = stopping or asyncio.Event()
         self._calls: list[Call] = []
         self._waiting: list[asyncio.Future[Outcome]] = []
 
     async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
         http_method = scope.method
         try:
-            body = await read_body(scope, proto, self.max_body) if http_method == "POST" else b""
+            body = await read_body(scope, proto, self.max_body, self.body_timeout) if http_method == "POST" else b""
             call = read_request(http_method, query_bytes(scope), scope.headers.get("content-type"), body,
                                 client_host(scope))
             if isinstance(call, Reply):
@@ -159,10 +164,11 @@ class ProviderRSGI:
             else:
                 outcome = await self._handle(call)
                 if outcome.latency_seconds or outcome.hang_seconds:
-                    await asyncio.sleep(outcome.latency_seconds + outcome.hang_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
                 reply = answer(outcome, call[1], self.backend.settings)
-        except ClientGone:
-            return  # nobody to answer
+        except BodyRefused as refused:
+            reply = Reply(refused.status, f"{refused.reason}\n".encode(), headers=refused.headers)
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
             reply = failure(exc, self.max_body, http_method)
         proto.response_bytes(reply.status, header_list(reply), b"" if http_method == "HEAD" else reply.body)

@@ -8,8 +8,10 @@ scenarios and reset. With an admin token configured, every call but ``health`` m
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import time
+from urllib.parse import urlsplit
 from dataclasses import asdict
 from typing import Any
 
@@ -20,6 +22,7 @@ from ..backend import VoiceBackend
 from ..codes import message_for
 from ..model import MAX_INTEGER, Account, Delivery, JournalEntry, Receipt
 from ..receipts import form_of
+from ..rsgi import POLL, POLL_SECONDS
 from ..openapi import spec
 from ..scenario import (Scenario, ScenarioError, directory_names, parse, read_file, runtime_path,
                         scenario_names, url_problem)
@@ -29,9 +32,14 @@ bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
 #: the longest a ``wait`` may hold a request open
 MAX_WAIT_SECONDS = 60.0
-POLL_SECONDS = 0.05
 ADMIN_TOKEN = "IHUYI_SANDBOX_ADMIN_TOKEN"
 SCENARIOS_DIR = "IHUYI_SANDBOX_SCENARIOS_DIR"
+ALLOWED_HOSTS = "IHUYI_SANDBOX_ALLOWED_HOSTS"
+#: what a call that changes the sandbox may send as its body (PUT /scenario also takes TOML); a
+#: web page elsewhere can send text/plain, a form or no Content-Type without asking, not these
+JSON_TYPE = "application/json"
+TOML_TYPES = ("application/toml", "text/x-toml")
+CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: what needs no token: the health check and the API's description (the inbox's page and assets,
 #: which hold no data, are another blueprint's)
 OPEN_ENDPOINTS = frozenset({"sandbox.health", "sandbox.openapi"})
@@ -45,6 +53,64 @@ def error(message: str, status: int = 400, **extra: Any) -> Response:
     response = jsonify(error=message, status=status, **extra)
     response.status_code = status
     return response
+
+
+@bp.before_request
+def refuse_other_sites() -> Response | None:
+    """What another web page could have a browser send is refused, before the token is checked.
+
+    A ``Host`` this server was not started for is a DNS-rebinding page reading the API as its
+    own origin (403, but for :data:`OPEN_ENDPOINTS`, which hold no state). IP addresses pass:
+    rebinding always arrives under the attacker's domain name, and an IP address is how a
+    container's or a LAN's sandbox is reached. A change whose ``Origin`` is another site (or
+    ``null``) is refused (403), as is a body in any type but JSON (or TOML), which a page could
+    send without asking the server first (415).
+    """
+    host, name = request.host, _host_name(request.host)
+    if request.endpoint not in OPEN_ENDPOINTS and not _host_allowed(name):
+        return error(f"this sandbox does not answer for Host {host!r} (a guard against DNS rebinding): it "
+                     "answers loopback names, IP addresses and the names given with --allowed-host; start it "
+                     f"with --allowed-host {name or host} to answer this one", 403)
+    if request.method not in CHANGES:
+        return None
+    origin = request.headers.get("Origin")
+    if origin is not None and (origin == "null" or _netloc(urlsplit(origin).netloc) != _netloc(host)):
+        return error(f"a call from the web page of another site ({origin}) may not change this sandbox", 403)
+    accepted = (JSON_TYPE, *TOML_TYPES) if request.endpoint == "sandbox.switch_scenario" else (JSON_TYPE,)
+    if (request.content_type or request.content_length) and request.mimetype not in accepted:
+        sent = f"Content-Type {request.mimetype}" if request.content_type else "no Content-Type"
+        return error(f"send the body as {' or '.join(accepted)}, not with {sent}", 415, accepted=list(accepted))
+    return None
+
+
+def _host_name(host: str) -> str | None:
+    """The name in a ``Host`` header, lowercase, or None for one that does not parse."""
+    try:
+        parts = urlsplit(f"//{host}")
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return None
+    return (parts.hostname or "").rstrip(".")
+
+
+def _host_allowed(name: str | None) -> bool:
+    if name is None:
+        return False
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        allowed = current_app.config.get(ALLOWED_HOSTS) or ()
+        return name in allowed or "*" in allowed
+
+
+def _netloc(netloc: str) -> str:
+    """host[:port] as compared for the same origin: the scheme is not, since a proxy that ends TLS
+    passes an https page's calls on over http."""
+    netloc = netloc.lower()
+    return netloc.removesuffix(":443").removesuffix(":80")
 
 
 @bp.before_request
@@ -108,15 +174,21 @@ def latest_message() -> Response:
     if "mobile" not in args:
         raise Invalid("mobile is required: /_sandbox/messages/latest?mobile=13812345678")
     wait = min(args.get("wait", 0.0), MAX_WAIT_SECONDS)
-    deadline = time.monotonic() + wait
+    poll = request.environ.get(POLL)  # served by granian: wait on its event loop, not here
+    deadline = poll.deadline if poll and poll.deadline else time.monotonic() + wait
     storage = backend().storage
     while True:
         found = storage.deliveries(mobile=args["mobile"], since=args.get("since"), limit=1)
         if found:
             return jsonify(message_json(found[0]))
+        if poll and poll.stopping:
+            return error(f"no code has been delivered to {args['mobile']} (the server is stopping)", 404)
         if time.monotonic() >= deadline:
             waited = f" (waited {wait:g} s)" if wait else ""
             return error(f"no code has been delivered to {args['mobile']}{waited}", 404)
+        if poll:
+            poll.again, poll.deadline = True, deadline
+            return Response(status=204)  # never sent: the server calls again
         time.sleep(POLL_SECONDS)
 
 
@@ -267,7 +339,7 @@ def scenarios() -> Response:
 def switch_scenario() -> Response:
     """Switch to a shipped scenario (``{"name": ...}``) or an inline one (``{"toml": ...}``, or a
     TOML body), resetting the state to its start."""
-    if request.mimetype in ("application/toml", "text/plain", "text/x-toml"):
+    if request.mimetype in TOML_TYPES:
         spec: Any = {"toml": request.get_data(as_text=True)}
     else:
         spec = json_body(request)
