@@ -7,6 +7,7 @@ PHP is lenient, so the urlencoded case is decoded here, byte by byte, and never 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
 
 FORM_URLENCODED = "application/x-www-form-urlencoded"
@@ -46,15 +47,26 @@ _ASCII_SUPERSETS = frozenset({"utf8", "gbk", "gb2312", "gb18030", "latin1", "iso
 
 
 def decode_text(data: bytes, charset: str | None = None) -> str:
-    """Decode text of unknown encoding: the declared charset, else UTF-8, else GB 18030."""
-    candidates = [charset] if charset else []
-    candidates += ["utf-8", "gb18030"]
-    for encoding in candidates:
+    """Decode text of unknown encoding: the declared charset, else UTF-8, else GB 18030.
+
+    A declared charset whose text holds half a character (a lone surrogate, which UTF-7 or
+    ``unicode_escape`` can write) is not believed: such text cannot be stored or sent back."""
+    if charset:
+        try:
+            text = data.decode(charset)
+            if not _HALF_CHARACTER.search(text):
+                return text
+        except (UnicodeDecodeError, LookupError):
+            pass
+    for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
             continue
     return data.decode("latin-1")
+
+
+_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
 
 
 def media_type(content_type: str | None) -> tuple[str, str | None]:

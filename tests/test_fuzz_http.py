@@ -33,15 +33,17 @@ NAMES = ["method", "account", "password", "mobile", "content", "time", "format",
          "since", "before", "after", "limit", "balance", "name", "toml", "status", "voiceid", "method[]", ""]
 VALUES = ["Submit", "GetNum", "submit", DEMO_APIID, DEMO_APIKEY, "13812345678", "1234", "json", "xml", "0",
           "-1", "1e400", "nan", str(2**63), str(10**40), "9" * 500, "2026-11-26T01:00:00Z", "", "%", "%zz",
-          "%00", "%C0%AF", "%E9%AA%8C", "验证码", "\x00", "../../etc/passwd", "/dev/zero", "default", "🙂"]
+          "%00", "%C0%AF", "%E9%AA%8C", "%ED%A0%80", "+2AA-", "\\ud800", "验证码", "\x00", "../../etc/passwd", "/dev/zero", "default", "🙂"]
 CONTENT_TYPES = [None, "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=gbk",
-                 "application/x-www-form-urlencoded; charset=nope", "multipart/form-data",
+                 "application/x-www-form-urlencoded; charset=nope", "application/x-www-form-urlencoded; charset=utf-7",
+                 "application/x-www-form-urlencoded; charset=unicode_escape", "application/x-www-form-urlencoded; charset=rot13", "multipart/form-data",
                  "multipart/form-data; boundary=XyZ", "multipart/form-data; boundary=", "application/json",
                  "application/json; charset=latin-1", "application/toml", "text/plain", "text/xml", "*/*", ";;;",
                  "application/x-www-form-urlencoded; charset=\"utf-8"]
 JSON_BODIES = [b'{"balance": 5}', b'{"balance": 99999999999999999999999}', b'{"balance": -1}', b'{"apiid": "F1", '
                b'"apikey": "k"}', b'{"name": "nope"}', b'{"toml": "name = 1"}', b"[" * 5000 + b"]" * 5000,
-               b'{"a": ' * 3000 + b"1" + b"}" * 3000, b"{", b"null", b'"x"', b"\xff\xfe", b"1e99999"]
+               b'{"a": ' * 3000 + b"1" + b"}" * 3000, b"{", b"null", b'"x"', b"\xff\xfe", b"1e99999",
+               b'{"apiid": "\\ud800", "apikey": "k"}', b'{"registered_ips": ["\\udfff"]}', b'{"name": "\\ud800"}']
 
 text = st.sampled_from(VALUES) | st.text(max_size=20)
 pairs = st.lists(st.tuples(st.sampled_from(NAMES) | st.text(max_size=8), text), max_size=6)

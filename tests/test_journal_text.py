@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+import urllib.request
 
 import pytest
 from helpers import DEMO, serve_process
 
 from ihuyi_sandbox.model import DEMO_APIKEY
-from ihuyi_sandbox.testing import SandboxAPI
+from ihuyi_sandbox.testing import SandboxAPI, SandboxError
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +44,18 @@ def test_chinese_is_raw_utf8_in_the_sandbox_api_as_in_the_provider_api(sandbox):
     journal = sandbox.get("/_sandbox/requests?limit=1")
     assert "提交成功".encode() in journal and "验证码".encode() in journal
     assert b"\\u" not in journal
+
+
+def test_half_a_character_never_breaks_a_request(sandbox):
+    # UTF-7 can write a lone surrogate (+2AA- is U+D800): the text is read another way, and answered
+    form = b"account=V00000001&password=" + DEMO_APIKEY.encode() + b"&content=1234&mobile=138%2B2AA-"
+    request = urllib.request.Request(f"{sandbox.url}/webservice/voice.php?method=Submit", data=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-7"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and b"<code>406</code>" in response.read()
+    assert json.loads(sandbox.get("/_sandbox/requests?limit=1"))["requests"][0]["code"] == 406
+    api = SandboxAPI(sandbox.url)
+    for path, method, document in [("/_sandbox/accounts", "POST", '{"apiid": "\\ud800", "apikey": "k"}'),
+                                   ("/_sandbox/accounts/V00000001", "PATCH", '{"registered_ips": ["\\udfff"]}')]:
+        with pytest.raises(SandboxError, match="HTTP 400: the body holds half a character"):
+            api.call(method, path, json.loads(document))

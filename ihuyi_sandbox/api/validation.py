@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,7 +27,14 @@ def json_body(request: Request) -> Any:
         deep = True
     if deep:
         raise Invalid(f"the body has objects and arrays nested more than {MAX_NESTING} deep")
+    try:
+        _to_json(body).encode("utf-8")
+    except UnicodeEncodeError:  # JSON may escape half a character (\ud800); no store or answer can hold it
+        raise Invalid("the body holds half a character (a lone \\uD800-\\uDFFF escape); send whole characters") from None
     return body
+
+
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def json_object(request: Request) -> dict[str, Any]:
