@@ -71,8 +71,9 @@ class SandboxRSGI:
         max_body = app.config["MAX_CONTENT_LENGTH"]
         self.stopping = asyncio.Event()
         self.voice = provider.ProviderRSGI(backend_of(app), max_body, body_timeout, stopping=self.stopping)
+        storage = backend_of(app).storage
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
-                               stopping=self.stopping)
+                               stopping=self.stopping, changes=lambda: storage.deliveries(limit=1))
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """The worker's event loop, before the first request: handed on so that no request

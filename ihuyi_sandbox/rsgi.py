@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import io
 import sys
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -101,15 +103,16 @@ POLL_SECONDS = 0.05
 
 @dataclass
 class Poll:
-    """In the environ (under :data:`POLL`) when the server can wait on its event loop: an app that
-    would wait for something sets ``again`` and answers anything, and is called again with the
-    same request :data:`POLL_SECONDS` later, instead of sleeping in a thread: a long poll then
-    holds a thread only while it looks. ``stopping`` tells it the server is stopping, to answer
-    now; ``deadline`` is the app's, kept from one call to the next."""
+    """In the environ (under :data:`POLL`) when the server can wait on its event loop. An app that
+    would wait for something sets ``ready`` (a cheap check, true once there is something to
+    answer) and ``deadline`` (``time.monotonic()``'s), answers anything, and is called again with
+    the same request once ``ready()`` holds, the deadline passes or the server stops
+    (``stopping``): a long poll holds no thread while it waits, and costs one check each
+    :data:`POLL_SECONDS`, not a whole request."""
 
     stopping: bool = False
-    again: bool = False
-    deadline: float | None = None
+    ready: Callable[[], bool] | None = None
+    deadline: float = 0.0
 
 
 POLL = "ihuyi_sandbox.poll"
@@ -128,12 +131,18 @@ class WSGIBridge:
     """
 
     def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
-                 stopping: asyncio.Event | None = None) -> None:
+                 stopping: asyncio.Event | None = None, changes: Callable[[], object] = lambda: None) -> None:
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
         self.stopping = stopping or asyncio.Event()
+        #: a cheap look at the state (the newest delivery's id, say): the polls check themselves
+        #: only when it moved, so that a thousand waiting polls cost one look an interval
+        self.changes = changes
+        #: the current watch of :attr:`changes`: (armed, changed), see :meth:`_watching`
+        self._watch: tuple[asyncio.Future[None], asyncio.Future[None]] | None = None
+        self._waiters = 0
 
     async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
         refused = None
@@ -150,16 +159,54 @@ class WSGIBridge:
         loop, poll = asyncio.get_running_loop(), Poll()
         environ[POLL] = poll
         while True:
-            poll.again, poll.stopping = False, self.stopping.is_set()
+            poll.ready, poll.stopping = None, self.stopping.is_set()
             status, headers, content = await loop.run_in_executor(self.pool, self._run, environ)
-            if not poll.again:
+            if poll.ready is None:
                 break
+            await self._wait(poll, loop)
             environ["wsgi.input"] = io.BytesIO(body)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), POLL_SECONDS)
         if refused:
             headers += refused.headers
         proto.response_bytes(status, headers, content)  # to a client that left, granian sends nothing
+
+    async def _wait(self, poll: Poll, loop: asyncio.AbstractEventLoop) -> None:
+        """Until ``poll.ready()``, its deadline or the server's stop (seen within an interval).
+
+        ``ready()`` is looked at once the watch has its starting point, so a change between the
+        two is never missed."""
+        ready = poll.ready
+        assert ready is not None
+        self._waiters += 1
+        try:
+            while not self.stopping.is_set() and (left := poll.deadline - time.monotonic()) > 0:
+                if self._watch is None:
+                    self._watch = loop.create_future(), loop.create_future()
+                    loop.create_task(self._watching(loop, *self._watch))
+                armed, changed = self._watch
+                await armed
+                if await loop.run_in_executor(self.pool, ready):
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(changed), poll.deadline - time.monotonic())
+        finally:
+            self._waiters -= 1
+
+    async def _watching(self, loop: asyncio.AbstractEventLoop, armed: "asyncio.Future[None]",
+                        changed: "asyncio.Future[None]") -> None:
+        """Settle ``changed`` once :attr:`changes` moves from where it was when ``armed`` was
+        settled, or the server stops, looking each :data:`POLL_SECONDS` while anyone waits."""
+        try:
+            seen = await loop.run_in_executor(self.pool, self.changes)
+            armed.set_result(None)
+            while self._waiters and not self.stopping.is_set():
+                await asyncio.sleep(POLL_SECONDS)
+                if await loop.run_in_executor(self.pool, self.changes) != seen:
+                    break
+        finally:
+            self._watch = None
+            for future in (armed, changed):
+                if not future.done():
+                    future.set_result(None)
 
     def _run(self, environ: "WSGIEnvironment") -> tuple[int, list[tuple[str, str]], bytes]:
         app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)

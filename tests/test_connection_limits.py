@@ -153,10 +153,15 @@ def long_polls(sandbox, count: int) -> tuple[list, list[threading.Thread]]:
 
 def test_long_polls_leave_the_rest_of_the_api_answering(tmp_path):
     with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
-        answers, _ = long_polls(sandbox, 48)  # more than the 32 threads of --threads' default
+        answers, threads = long_polls(sandbox, 300)  # far more than the 32 threads of --threads' default
         assert json.loads(sandbox.get("/_sandbox/health", timeout=5))["status"] == "ok"
         assert json.loads(sandbox.get("/_sandbox/accounts", timeout=5))["accounts"]
         assert answers == []  # still waiting
+        # a delivery to one of the numbers answers its poll, and only it
+        status, _, _ = sandbox.call("Submit", {**DEMO, "mobile": "13800000123", "content": "4321"})
+        assert status == 200
+        threads[123].join(10)
+        assert answers == [(200, answers[0][1])] and json.loads(answers[0][1])["code"] == "4321"
 
 
 def test_sigterm_answers_waiting_long_polls_at_once_and_exits(tmp_path):

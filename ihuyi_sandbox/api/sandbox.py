@@ -187,7 +187,9 @@ def latest_message() -> Response:
             waited = f" (waited {wait:g} s)" if wait else ""
             return error(f"no code has been delivered to {args['mobile']}{waited}", 404)
         if poll:
-            poll.again, poll.deadline = True, deadline
+            mobile, since = args["mobile"], args.get("since")
+            poll.deadline = deadline
+            poll.ready = lambda: bool(storage.deliveries(mobile=mobile, since=since, limit=1))
             return Response(status=204)  # never sent: the server calls again
         time.sleep(POLL_SECONDS)
 
