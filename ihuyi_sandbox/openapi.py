@@ -10,6 +10,7 @@ from typing import Any
 
 from . import __version__
 from .codes import GETNUM_CODES, OUTCOMES, SUBMIT_CODES
+from .model import MAX_INTEGER
 from .scenario import FAULTS
 
 JSON = "application/json"
@@ -61,7 +62,7 @@ _PROVIDER_RESPONSES = {
 }
 
 _ACCOUNT_PROPERTIES = {"apiid": {"type": "string", "minLength": 1}, "apikey": {"type": "string", "minLength": 1},
-                       "balance": {"type": "integer", "minimum": 0}, "frozen": {"type": "boolean"},
+                       "balance": {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}, "frozen": {"type": "boolean"},
                        "auto_frozen": {"type": "boolean"},
                        "registered_ips": {"type": "array", "items": {"type": "string"}},
                        # the pattern says what a sandbox started without --receipt-host accepts
@@ -152,6 +153,15 @@ def spec() -> dict[str, Any]:
             "put": {"summary": f"Add to {description}", "responses": {"200": listing, "401": _ERROR}},
             "delete": {"summary": f"Remove from {description}", "responses": {"200": listing, "404": _ERROR,
                                                                                "401": _ERROR}}}
+    for path, item in paths.items():
+        if path.startswith("/_sandbox/") and path not in ("/_sandbox/health", "/_sandbox/openapi.json"):
+            for method, operation in item.items():
+                if method == "parameters":
+                    continue
+                # what refuse_other_sites answers: a Host not served, another site's Origin, a body type
+                operation["responses"].setdefault("403", _ERROR)
+                if method != "get":
+                    operation["responses"].setdefault("415", _ERROR)
     return {
         "openapi": "3.0.3",
         "info": {"title": "ihuyi-sandbox", "version": __version__,
