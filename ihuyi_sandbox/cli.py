@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import math
 import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from . import __version__
 from .client_cli import add_commands
 from .config import Config, default_db_path
 from .loopback import is_loopback
-from .model import Retention
+from .model import MAX_INTEGER, Retention
 from .receipts import ReceiptPolicy
 from .scenario import ScenarioError, load_file, scenario_names, shipped_dir
+from .storage import WriteFailed
 
 
 #: the banner's last line: once it is printed, the server is up and has said everything
@@ -48,11 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
-    serve.add_argument("--workers", type=_positive, default=1,
+    serve.add_argument("--workers", type=_count(64), default=1,
                        help="worker processes; one event loop answers thousands of calls a second, and "
                             "SQLite takes one writer at a time, so more workers take turns on its lock "
                             "(bench/RESULTS.md) (default: %(default)s)")
-    serve.add_argument("--threads", type=_positive, default=32,
+    serve.add_argument("--threads", type=_count(1024), default=32,
                        help="most threads per worker for the sandbox API and the inbox, started as needed; "
                             "the provider API runs on the worker's event loop (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
@@ -72,14 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a host besides loopback that delivery receipts may be sent to (repeatable)")
     serve.add_argument("--allow-any-receipt-host", action="store_true",
                        help="let accounts send delivery receipts to any host")
-    serve.add_argument("--keep-requests", type=_positive, default=Retention.max_rows, metavar="N",
+    serve.add_argument("--keep-requests", type=_count(MAX_INTEGER), default=Retention.max_rows, metavar="N",
                        help="keep the newest N requests and deliveries in the journal and inbox (default: %(default)s)")
-    serve.add_argument("--keep-days", type=_positive_number, default=Retention.max_age_seconds / 86400, metavar="DAYS",
+    serve.add_argument("--keep-days", type=_span(36500), default=Retention.max_age_seconds / 86400, metavar="DAYS",
                        help="forget requests and deliveries older than this (default: %(default)g)")
-    serve.add_argument("--idle-timeout", type=_positive_number, default=Config.idle_timeout, metavar="SECONDS",
+    serve.add_argument("--idle-timeout", type=_span(86400), default=Config.idle_timeout, metavar="SECONDS",
                        help="close a connection that has not sent a whole request head this long after it "
                             "opened or after the previous answer (default: %(default)g)")
-    serve.add_argument("--body-timeout", type=_positive_number, default=Config.body_timeout, metavar="SECONDS",
+    serve.add_argument("--body-timeout", type=_span(86400), default=Config.body_timeout, metavar="SECONDS",
                        help="answer 408 to a request whose body has not arrived this long after its head "
                             "(default: %(default)g)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
@@ -103,11 +103,14 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
 
 
-def _positive(text: str) -> int:
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
+def _count(most: int) -> Callable[[str], int]:
+    """A whole number from 1 to ``most``, for argparse."""
+    def count(text: str) -> int:
+        value = _integer(text)
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be from 1 to {most}, got {value}")
+        return value
+    return count
 
 
 def _port(text: str) -> int:
@@ -117,14 +120,17 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
+def _span(most: float) -> Callable[[str], float]:
+    """A number more than 0 and at most ``most``, for argparse."""
+    def span(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"must be more than 0 and at most {most:g}, got {text}")
+        return value
+    return span
 
 
 def _address(host: str) -> str:
@@ -162,13 +168,13 @@ def _serve(args: argparse.Namespace) -> int:
     # the address is claimed before the database is touched: a refusal leaves nothing behind
     try:
         host = _address(args.host)
-        guard = claim_port(host, args.port)
+        claim = claim_port(host, args.port)
     except (argparse.ArgumentTypeError, PortUnavailable) as error:
         print(f"ihuyi-sandbox: {error}", file=sys.stderr)
         return 2
     # receipts must not be sent to the sandbox itself: the policy learns where it listens
     policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host,
-                           served=(host, guard.getsockname()[1]))
+                           served=(host, claim.port))
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
@@ -177,11 +183,11 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(config)
     except ScenarioError as error:
-        guard.close()
+        claim.close()
         print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
         return 2
-    except (sqlite3.DatabaseError, OSError) as error:
-        guard.close()
+    except (sqlite3.DatabaseError, OSError, WriteFailed) as error:
+        claim.close()
         print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
         return 2
     warning = security_warning(host, args.admin_token)
@@ -202,7 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     storage.close()  # the workers open their own connections
-    serve(config, host=host, guard=guard, workers=args.workers, threads=args.threads, banner=banner,
+    serve(config, host=host, claim=claim, workers=args.workers, threads=args.threads, banner=banner,
           access_log=args.access_log)
     return 0
 

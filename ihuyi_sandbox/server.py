@@ -16,13 +16,16 @@ nothing acknowledged is lost.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
@@ -38,50 +41,95 @@ ENV = "IHUYI_SANDBOX_WORKER_CONFIG"
 BANNER_ENV = "IHUYI_SANDBOX_BANNER"
 #: a client may send at most this much of request line and headers
 MAX_HEADER_BYTES = 16 * 1024
+#: how long a stopping worker may take over what is in flight: waits (long polls, latency and
+#: hang faults) answer at once, and a request still arriving (a head or body being trickled)
+#: must not hold the stop for the idle or body timeout (container runtimes kill after 10 s)
+KILL_SECONDS = 1
 
 
 class PortUnavailable(OSError):
     """The address cannot be served: another program (or sandbox) holds the port, or it is not ours."""
 
 
-def claim_port(host: str, port: int) -> socket.socket:
-    """A socket holding ``host:port`` (any free port for 0) for as long as the server runs.
+@dataclass
+class PortClaim:
+    """A port this server has claimed (:func:`claim_port`), until :meth:`close`."""
+
+    port: int
+    lock: int  # the descriptor holding the port's lock file
+
+    def close(self) -> None:
+        os.close(self.lock)
+
+
+def claim_port(host: str, port: int) -> PortClaim:
+    """``host:port`` (any free port for 0), claimed for this server alone.
 
     granian's workers each bind the address with ``SO_REUSEPORT``, which lets a second server on
-    the same port start and silently take part of the traffic. So the port is first bound
-    without it, which fails if anything holds the port, then held with it, so that this server's
-    workers can join while another sandbox's check fails. (Port 0 cannot be handed to the
-    workers either: each would get a different port; the claimed one is what they bind.)
+    the same port start and silently take part of the traffic. So a sandbox first takes the
+    port's lock file (another sandbox on this machine holds it while it runs, however close
+    together the two start), then binds the port without ``SO_REUSEPORT``, which fails if any
+    other program listens there. (Port 0 cannot be handed to the workers: each would get a
+    different port; the free port found here is what they bind.)
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(8):  # a free port another sandbox took between our look and our lock: look again
+        try:
+            chosen = _bind_free(family, host, port) if port == 0 else port
+            lock = _lock_port(chosen)
+            if lock is None:
+                if port == 0:
+                    continue
+                raise OSError(errno.EADDRINUSE, "held by another sandbox")
+            try:
+                _bind_free(family, host, chosen)
+            except BaseException:
+                os.close(lock)
+                raise
+            return PortClaim(chosen, lock)
+        except OSError as error:
+            shown = port or "(any)"
+            if error.errno == errno.EADDRINUSE:
+                raise PortUnavailable(f"port {shown} on {host} is in use (another sandbox or program listens "
+                                      "there); choose another --port, or 0 for any free one") from None
+            raise PortUnavailable(f"cannot listen on {host} port {shown}: {error.strerror or error}") from None
+    raise PortUnavailable(f"no free port on {host} could be claimed; name one with --port")
+
+
+def _bind_free(family: int, host: str, port: int) -> int:
+    """Bind ``host:port`` and let go (OSError if it cannot be bound): the port bound."""
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: the connections of a server just stopped, left in TIME_WAIT, are no
+        # server; on Linux a listening socket still refuses the bind
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        return probe.getsockname()[1]
+
+
+def _lock_port(port: int) -> int | None:
+    """The descriptor of the port's lock file, locked; ``None`` if another sandbox holds it."""
+    path = os.path.join(tempfile.gettempdir(), f"ihuyi-sandbox-port-{port}.lock")
     try:
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            # SO_REUSEADDR: the connections of a server just stopped, left in TIME_WAIT, are no
-            # server; on Linux a listening socket still refuses the bind
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
-            port = probe.getsockname()[1]
-        guard = socket.socket(family, socket.SOCK_STREAM)
-        guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        guard.bind((host, port))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise PortUnavailable(f"port {port} on {host} is in use (another sandbox or program listens there); "
-                                  "choose another --port, or 0 for any free one") from None
-        raise PortUnavailable(f"cannot listen on {host} port {port}: {error.strerror or error}") from None
-    return guard
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:  # another user's sandbox made it: locking needs reading only
+        fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
-def serve(config: Config, *, host: str, guard: socket.socket, workers: int, threads: int,
+def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads: int,
           banner: Callable[[str], str], access_log: bool = False) -> None:
-    """Serve until stopped on the address ``guard`` holds (:func:`claim_port`)."""
+    """Serve until stopped on the port claimed (:func:`claim_port`)."""
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
-    port = guard.getsockname()[1]
+    port = claim.port
     os.environ[ENV] = json.dumps({"config": config.to_json(), "threads": threads})
     server = Granian("ihuyi_sandbox.server:worker_app", address=host, port=port, interface=Interfaces.RSGI,
                      websockets=False, factory=True, workers=workers, backlog=1024, loop=_loop(Loops),
@@ -90,7 +138,7 @@ def serve(config: Config, *, host: str, guard: socket.socket, workers: int, thre
                      http=HTTPModes.http1,
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES,
                                                   header_read_timeout=round(config.idle_timeout * 1000)),
-                     respawn_failed_workers=True, workers_kill_timeout=10,
+                     respawn_failed_workers=True, workers_kill_timeout=KILL_SECONDS,
                      log_level=LogLevels.error, log_access=access_log)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
@@ -104,7 +152,7 @@ def serve(config: Config, *, host: str, guard: socket.socket, workers: int, thre
             raise SystemExit(0) from None
         raise
     finally:
-        guard.close()
+        claim.close()
 
 
 def _loop(loops: Any) -> Any:

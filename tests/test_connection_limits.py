@@ -175,3 +175,22 @@ def test_sigterm_answers_waiting_long_polls_at_once_and_exits(tmp_path):
             thread.join(PATIENCE)
         assert len(answers) == 40
         assert all(status == 404 and "stopping" in message for status, message in answers), answers
+
+
+def test_sigterm_does_not_wait_for_requests_still_arriving(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        head = socket.create_connection(sandbox.address)
+        head.sendall(b"GET /_sandbox/health HTTP/1.1\r\nHost: loc")  # a head never finished
+        body = socket.create_connection(sandbox.address)
+        body.sendall(b"POST /webservice/voice.php?method=Submit HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naccount=")
+        try:
+            time.sleep(0.5)
+            start = time.monotonic()
+            sandbox.process.send_signal(signal.SIGTERM)
+            assert sandbox.process.wait(timeout=PATIENCE) == 0
+            # the idle and body timeouts (60 s, 30 s) are not waited for, nor granian's own 10 s
+            assert time.monotonic() - start < 5
+        finally:
+            head.close()
+            body.close()

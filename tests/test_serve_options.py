@@ -7,9 +7,10 @@ import json
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
-from helpers import serve_process
+from helpers import Sandbox, serve_process, stop
 
 
 def serve(*args: str, db) -> subprocess.CompletedProcess[str]:
@@ -31,8 +32,12 @@ def refused(result: subprocess.CompletedProcess[str], db, *words: str) -> None:
     (["--port", "eighty"], ["--port", "eighty"]),
     (["--keep-days", "-1"], ["--keep-days", "more than 0"]),
     (["--keep-days", "nan"], ["--keep-days"]),
-    (["--keep-requests", "0"], ["--keep-requests", "1 or more"]),
+    (["--keep-requests", "0"], ["--keep-requests", "from 1 to"]),
     (["--workers", "two"], ["--workers", "two"]),
+    (["--workers", "100000"], ["--workers", "64"]),
+    (["--threads", "0"], ["--threads"]),
+    (["--idle-timeout", "1e17"], ["--idle-timeout", "86400"]),
+    (["--body-timeout", "inf"], ["--body-timeout"]),
     (["--host", "no-such-host.invalid"], ["--host", "no-such-host.invalid"]),
 ])
 def test_an_option_out_of_range_is_one_line_and_exit_status_2(tmp_path, args, words):
@@ -57,6 +62,39 @@ def test_a_second_sandbox_on_the_port_of_a_running_one_does_not_start(tmp_path):
         # every call still reaches the first one's database
         dbs = {json.loads(first.get("/_sandbox/health"))["db"] for _ in range(20)}
         assert dbs == {str(tmp_path / "first.db")}
+
+
+def test_sandboxes_started_together_on_one_port_give_one_server(tmp_path):
+    for attempt in range(3):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        both = [subprocess.Popen([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", str(port), "--db",
+                                  str(tmp_path / f"{attempt}-{i}.db")], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True) for i in range(2)]
+        try:
+            deadline = time.monotonic() + 30
+            while all(p.poll() is None for p in both) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            refused = [p for p in both if p.poll() == 2]
+            assert len(refused) == 1, [p.poll() for p in both]
+            assert "in use" in refused[0].stderr.read()
+            dbs: list[str] = []
+            while len(dbs) < 20 and time.monotonic() < deadline:  # every call reaches the one database
+                try:
+                    dbs.append(json.loads(Sandbox(f"http://127.0.0.1:{port}").get("/_sandbox/health", timeout=2))["db"])
+                except OSError:
+                    time.sleep(0.25)
+            assert len(dbs) == 20 and len(set(dbs)) == 1
+        finally:
+            for process in both:
+                stop(process)
+
+
+def test_a_database_that_cannot_be_written_is_refused_in_a_line_or_two(tmp_path):
+    result = serve("--port", "0", db="/dev/null")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "/dev/null cannot be used" in result.stderr
 
 
 def test_host_may_be_a_name_such_as_localhost(tmp_path):
