@@ -155,8 +155,8 @@ _KEY_IN_VALUE = 8
 
 def masked(params: Mapping[str, str], apikey: str = "") -> dict[str, str]:
     """``params`` with the password replaced, and any value holding the account's ``apikey``
-    (a client that sends it under another name, ``Password=`` or ``password[]=``), so that no
-    journal ever holds a key."""
+    (a client that sends it under another name, ``Password=`` or ``password[]=``) or any name
+    holding it, so that no journal ever holds a key."""
     copy = dict(params)  # a copy and one key set: a third of a comprehension's time, per request
     if copy.get("password"):
         copy["password"] = "***"
@@ -165,4 +165,6 @@ def masked(params: Mapping[str, str], apikey: str = "") -> dict[str, str]:
         for name, value in params.items():
             if apikey in value if long_key else value == apikey:
                 copy[name] = "***"
+            if long_key and apikey in name:  # sent as a parameter's name (``KEY=1``, ``x[KEY]=1``)
+                copy[name.replace(apikey, "***")] = copy.pop(name)
     return copy

@@ -40,6 +40,7 @@ NEW_ACCOUNT = json.dumps({"apiid": "C9", "apikey": "k"}).encode()
     ({"Content-Type": "text/plain", "Origin": "http://evil.example"}, b"", 403),
     ({"Origin": "http://evil.example"}, b"", 403),
     ({"Origin": "null"}, b"", 403),
+    ({"Origin": "http://[::1"}, b"", 403),  # not a URL at all
     ({"Content-Type": "text/plain"}, b"", 415),
     ({"Content-Type": "application/x-www-form-urlencoded"}, b"a=1", 415),
     ({"Content-Type": "multipart/form-data; boundary=x"}, b"--x--\r\n", 415),

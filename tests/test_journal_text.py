@@ -30,6 +30,14 @@ def test_the_key_sent_under_another_name_is_never_journaled(sandbox, name):
     assert all(entry["params"][name] == "***" for entry in json.loads(journal)["requests"])
 
 
+def test_the_key_as_a_parameter_name_is_never_journaled(sandbox):
+    query = f"method=GetNum&account=V00000001&password={DEMO_APIKEY}&{DEMO_APIKEY}=1&x%5B{DEMO_APIKEY}%5D=2"
+    sandbox.get(f"/webservice/voice.php?{query}")
+    journal = sandbox.get("/_sandbox/requests?limit=1")
+    assert DEMO_APIKEY.encode() not in journal
+    assert {"***": "1", "x[***]": "2"}.items() <= json.loads(journal)["requests"][0]["params"].items()
+
+
 def test_a_value_that_only_resembles_a_short_key_is_kept(sandbox):
     # a test account with a 4-character key: its digits in a content are not the key leaking
     SandboxAPI(sandbox.url).call("POST", "/_sandbox/accounts", {"apiid": "T1", "apikey": "1234", "balance": 5})

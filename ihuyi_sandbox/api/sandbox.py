@@ -74,7 +74,7 @@ def refuse_other_sites() -> Response | None:
     if request.method not in CHANGES:
         return None
     origin = request.headers.get("Origin")
-    if origin is not None and (origin == "null" or _netloc(urlsplit(origin).netloc) != _netloc(host)):
+    if origin is not None and (origin == "null" or _origin_netloc(origin) != _netloc(host)):
         return error(f"a call from the web page of another site ({origin}) may not change this sandbox", 403)
     accepted = (JSON_TYPE, *TOML_TYPES) if request.endpoint == "sandbox.switch_scenario" else (JSON_TYPE,)
     if (request.content_type or request.content_length) and request.mimetype not in accepted:
@@ -104,6 +104,13 @@ def _host_allowed(name: str | None) -> bool:
     except ValueError:
         allowed = current_app.config.get(ALLOWED_HOSTS) or ()
         return name in allowed or "*" in allowed
+
+
+def _origin_netloc(origin: str) -> str | None:
+    try:
+        return _netloc(urlsplit(origin).netloc)
+    except ValueError:  # not a URL (an unclosed [IPv6 host]): no origin this server is
+        return None
 
 
 def _netloc(netloc: str) -> str:
