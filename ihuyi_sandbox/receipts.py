@@ -31,7 +31,7 @@ from datetime import datetime
 
 from .client import CHINA
 from .codes import OUTCOMES
-from .loopback import is_loopback, opener
+from .loopback import is_loopback, is_this_machine, opener
 from .model import Receipt, ReceiptAttempt, Retention, Settings
 from .storage import Storage, WriteFailed
 
@@ -78,18 +78,21 @@ class ReceiptPolicy:
                     f"API; point it at the integrator's receiver")
         if self.allow_any or host in self.hosts or is_loopback(host):
             return None
+        if is_this_machine(host):
+            return (f"receipt URL {url!r}: host {host!r} is the unspecified address, which is this machine; "
+                    f"write 127.0.0.1 (or localhost) for a receiver here")
         return (f"receipt URL {url!r}: host {host!r} is neither loopback nor allowed; start the sandbox with "
                 f"--receipt-host {host} (or --allow-any-receipt-host) to send receipts there")
 
     def _is_served(self, host: str, port: int) -> bool:
         if self.served is None or port != self.served[1]:
             return False
-        if is_loopback(host):
+        if is_this_machine(host):
             return True
         bound, targets = _addresses(self.served[0]), _addresses(host)
         if any(ipaddress.ip_address(address).is_unspecified for address in bound):
             return any(_is_local(address) for address in targets)
-        return any(is_loopback(address) or address in bound for address in targets)
+        return any(is_this_machine(address) or address in bound for address in targets)
 
 
 def _addresses(host: str) -> set[str]:

@@ -337,3 +337,24 @@ def test_bound_to_every_interface_any_local_address_of_its_port_is_the_sandbox(t
             api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": f"http://{address}:{port}/x"})
         allowed = f"http://{address}:{free_port()}/x"
         assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": allowed})["receipt_url"] == allowed
+
+
+@pytest.mark.parametrize("flag", [("--allow-any-receipt-host",), ("--receipt-host", "0.0.0.0"), ()])
+def test_the_unspecified_address_and_v4_mapped_loopback_are_the_sandbox_too(tmp_path, flag):
+    port = free_port()
+    with serve_process("--db", str(tmp_path / "s.db"), "--port", str(port), *flag) as sandbox:
+        api = SandboxAPI(sandbox.url)
+        for host in ("0.0.0.0", "[::]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "localhost."):
+            url = f"http://{host}:{port}/webservice/voice.php?method=Submit"
+            with pytest.raises(SandboxError, match="the sandbox's own address"):
+                api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": url})
+        mapped = f"http://[::ffff:127.0.0.1]:{free_port()}/r"  # loopback, so allowed on another port
+        assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": mapped})["receipt_url"] == mapped
+
+
+def test_the_unspecified_address_elsewhere_is_refused_as_this_machine_not_as_a_host_to_allow(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        with pytest.raises(SandboxError, match="this machine") as refused:
+            SandboxAPI(sandbox.url).call("PATCH", "/_sandbox/accounts/V00000001",
+                                         {"receipt_url": f"http://0.0.0.0:{free_port()}/r"})
+        assert "--receipt-host" not in str(refused.value)
