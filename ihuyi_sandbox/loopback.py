@@ -9,6 +9,7 @@ Standard library only: the client side (``testing.py``) imports it as well as th
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 import urllib.parse
 import urllib.request
 
@@ -38,17 +39,19 @@ def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def opener(url: str, *, redirects: bool = True) -> urllib.request.OpenerDirector:
+def opener(url: str, *, redirects: bool = True,
+           handlers: Iterable[urllib.request.BaseHandler] = ()) -> urllib.request.OpenerDirector:
     """An opener for ``url``: direct to this machine (loopback, or the unspecified address,
     which connects here), through the environment's proxies anywhere else. Without
-    ``redirects``, a 3xx answer is raised as :class:`urllib.error.HTTPError`, not followed."""
+    ``redirects``, a 3xx answer is raised as :class:`urllib.error.HTTPError`, not followed.
+    ``handlers`` are added (or replace the default ones they subclass)."""
     host = urllib.parse.urlsplit(url).hostname or ""
-    handlers: list[urllib.request.BaseHandler] = []
+    chosen = [*handlers]
     if is_this_machine(host):
-        handlers.append(urllib.request.ProxyHandler({}))
+        chosen.append(urllib.request.ProxyHandler({}))
     if not redirects:
-        handlers.append(_NoRedirects())
-    return urllib.request.build_opener(*handlers)
+        chosen.append(_NoRedirects())
+    return urllib.request.build_opener(*chosen)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
