@@ -9,39 +9,49 @@ Standard library only: the client side (``testing.py``) imports it as well as th
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 import urllib.parse
 import urllib.request
 
 
 def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback address (an IPv6 one with or without brackets)."""
+    """``localhost`` (``localhost.`` too) or a loopback address: an IPv6 one with or without
+    brackets, an IPv4-mapped one (``::ffff:127.0.0.1``, which Python does not count as loopback)."""
     host = host.strip("[]").lower()
-    if host == "localhost":
+    if host in ("localhost", "localhost."):
         return True
+    address = _address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address is not None and address.is_loopback
+
+
+def is_this_machine(host: str) -> bool:
+    """Loopback, or the unspecified address (``0.0.0.0``, ``::``), which connects here too."""
+    address = _address(host.strip("[]"))
+    return is_loopback(host) or (address is not None and address.is_unspecified)
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
+        return None
 
 
-def opener(url: str, *, redirects: bool = True) -> urllib.request.OpenerDirector:
+def opener(url: str, *, redirects: bool = True,
+           handlers: Iterable[urllib.request.BaseHandler] = ()) -> urllib.request.OpenerDirector:
     """An opener for ``url``: direct to this machine (loopback, or the unspecified address,
     which connects here), through the environment's proxies anywhere else. Without
-    ``redirects``, a 3xx answer is raised as :class:`urllib.error.HTTPError`, not followed."""
+    ``redirects``, a 3xx answer is raised as :class:`urllib.error.HTTPError`, not followed.
+    ``handlers`` are added (or replace the default ones they subclass)."""
     host = urllib.parse.urlsplit(url).hostname or ""
-    handlers: list[urllib.request.BaseHandler] = []
-    if is_loopback(host) or _unspecified(host):
-        handlers.append(urllib.request.ProxyHandler({}))
+    chosen = [*handlers]
+    if is_this_machine(host):
+        chosen.append(urllib.request.ProxyHandler({}))
     if not redirects:
-        handlers.append(_NoRedirects())
-    return urllib.request.build_opener(*handlers)
-
-
-def _unspecified(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_unspecified
-    except ValueError:
-        return False
+        chosen.append(_NoRedirects())
+    return urllib.request.build_opener(*chosen)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

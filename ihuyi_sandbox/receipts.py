@@ -14,6 +14,8 @@ and an attempt cut short by a crash counts as a failed one.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ipaddress
 import logging
 import os
@@ -31,7 +33,7 @@ from datetime import datetime
 
 from .client import CHINA
 from .codes import OUTCOMES
-from .loopback import is_loopback, opener
+from .loopback import is_loopback, is_this_machine, opener
 from .model import Receipt, ReceiptAttempt, Retention, Settings
 from .storage import Storage, WriteFailed
 
@@ -78,18 +80,21 @@ class ReceiptPolicy:
                     f"API; point it at the integrator's receiver")
         if self.allow_any or host in self.hosts or is_loopback(host):
             return None
+        if is_this_machine(host):
+            return (f"receipt URL {url!r}: host {host!r} is the unspecified address, which is this machine; "
+                    f"write 127.0.0.1 (or localhost) for a receiver here")
         return (f"receipt URL {url!r}: host {host!r} is neither loopback nor allowed; start the sandbox with "
                 f"--receipt-host {host} (or --allow-any-receipt-host) to send receipts there")
 
     def _is_served(self, host: str, port: int) -> bool:
         if self.served is None or port != self.served[1]:
             return False
-        if is_loopback(host):
+        if is_this_machine(host):
             return True
         bound, targets = _addresses(self.served[0]), _addresses(host)
         if any(ipaddress.ip_address(address).is_unspecified for address in bound):
             return any(_is_local(address) for address in targets)
-        return any(is_loopback(address) or address in bound for address in targets)
+        return any(is_this_machine(address) or address in bound for address in targets)
 
 
 def _addresses(host: str) -> set[str]:
@@ -111,28 +116,100 @@ def _is_local(address: str) -> bool:
 
 
 def send(receipt: Receipt, timeout: float, clock: Callable[[], float] = time.time) -> tuple[ReceiptAttempt, bool]:
-    """One attempt: POST the form, and whether the receiver acknowledged it with ``success``."""
+    """One attempt: POST the form, and whether the receiver acknowledged it with ``success``. The
+    whole attempt ends within ``timeout``, not only each read."""
     body = urllib.parse.urlencode(form_of(receipt)).encode()
     request = urllib.request.Request(receipt.url, data=body, method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
                                               "User-Agent": "ihuyi-sandbox receipts"})
     status: int | None = None
     answer, error = b"", ""
+    deadline = _Deadline(timeout)
     try:
-        with opener(receipt.url, redirects=False).open(request, timeout=timeout) as response:
-            status, answer = response.status, response.read(4096)
-    except urllib.error.HTTPError as exc:
-        status, answer, error = exc.code, exc.read(4096), f"HTTP {exc.code}"
-        if exc.headers.get("Location"):  # a redirect is not followed: the receipt goes to its URL only
-            error += f", a redirect to {exc.headers['Location']!r} (not followed)"
+        try:
+            with opener(receipt.url, redirects=False, handlers=deadline.handlers()).open(
+                    request, timeout=timeout) as response:
+                status, answer = response.status, response.read(4096)
+        except urllib.error.HTTPError as exc:
+            status, error = exc.code, f"HTTP {exc.code}"
+            if exc.headers.get("Location"):  # a redirect is not followed: the receipt goes to its URL only
+                error += f", a redirect to {exc.headers['Location']!r} (not followed)"
+            answer = exc.read(4096)
+    except http.client.HTTPException as exc:
+        error = f"the receiver's answer is not HTTP: {type(exc).__name__}: {str(exc)[:200]!r}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         error = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else str(reason)
+    finally:
+        deadline.cancel()
     text = answer.decode("utf-8", "replace")
     delivered = status == 200 and text.strip() == "success"
-    if not delivered and not error:
+    if deadline.expired.is_set() and not delivered:
+        error = "timed out"
+    elif not delivered and not error:
         error = f"the receiver answered {text[:80]!r}, not 'success'"
     return ReceiptAttempt(clock(), receipt.url, status, text[:1000], error), delivered
+
+
+class _Deadline:
+    """Shuts an attempt's connection when its time is up: the socket timeout bounds each read
+    only, and a receiver trickling its answer would outlast the stale sweep, which would then
+    count the attempt as interrupted while it still runs."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = threading.Event()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def handlers(self) -> list[urllib.request.BaseHandler]:
+        return [_WatchedHTTP(self._watch), _WatchedHTTPS(self._watch)]
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _watch(self, sock: socket.socket) -> None:
+        self._sock = sock
+        if self.expired.is_set():
+            _shut(sock)
+
+    def _expire(self) -> None:
+        self.expired.set()
+        if self._sock is not None:
+            _shut(self._sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already: the attempt is over
+        sock.shutdown(socket.SHUT_RDWR)  # wakes the read blocked on it, unlike close()
+
+
+class _Watching:
+    """A handler whose connections hand their socket to ``watch`` once connected."""
+
+    def __init__(self, watch: Callable[[socket.socket], None]) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def do_open(self, http_class: type[http.client.HTTPConnection], req: urllib.request.Request,
+                **kwargs: object) -> http.client.HTTPResponse:
+        watch = self.watch
+
+        class Watched(http_class):  # type: ignore[valid-type, misc]
+            def connect(self) -> None:
+                super().connect()
+                watch(self.sock)
+
+        return super().do_open(Watched, req, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTP(_Watching, urllib.request.HTTPHandler):
+    pass
+
+
+class _WatchedHTTPS(_Watching, urllib.request.HTTPSHandler):
+    pass
 
 
 class Dispatcher:
@@ -188,13 +265,25 @@ class Dispatcher:
         return claimed
 
     def _attempt(self, receipt: Receipt, settings: Settings) -> None:
-        refusal = self.policy.refusal(receipt.url)
-        if refusal:
-            attempt, delivered = ReceiptAttempt(self.clock(), receipt.url, None, "", refusal), False
-        else:
-            attempt, delivered = send(receipt, settings.receipt_timeout_seconds, self.clock)
-        self.storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
-                                    retry_seconds=settings.receipt_retry_seconds)
+        # claimed receipts must be finished here: the pool drops what this raises, and the stale
+        # sweep would later blame a stop of the sandbox
+        try:
+            refusal = self.policy.refusal(receipt.url)
+            if refusal:
+                attempt, delivered = ReceiptAttempt(self.clock(), receipt.url, None, "", refusal), False
+            else:
+                attempt, delivered = send(receipt, settings.receipt_timeout_seconds, self.clock)
+        except Exception as exc:
+            log.exception("receipt for %s: the attempt failed in the sandbox", receipt.voiceid)
+            attempt = ReceiptAttempt(self.clock(), receipt.url, None, "", f"the sandbox failed: {exc!r}")
+            delivered = False
+        try:
+            self.storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
+                                        retry_seconds=settings.receipt_retry_seconds)
+        except WriteFailed:
+            pass  # the store logs the spell once; the stale sweep counts the attempt
+        except Exception:
+            log.exception("receipt for %s: its attempt could not be recorded", receipt.voiceid)
 
 
 def refusals(urls: Iterable[str], policy: ReceiptPolicy) -> list[str]:

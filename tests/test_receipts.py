@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -273,8 +274,6 @@ def test_a_redirect_is_a_failed_attempt_and_is_not_followed(tmp_path):
 
 
 def free_port() -> int:
-    import socket
-
     with socket.create_server(("127.0.0.1", 0)) as probe:
         return probe.getsockname()[1]
 
@@ -321,8 +320,6 @@ def test_a_queued_receipt_to_the_sandbox_itself_is_refused_when_due(tmp_path):
 
 
 def test_bound_to_every_interface_any_local_address_of_its_port_is_the_sandbox(tmp_path):
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("10.255.255.255", 1))  # picks the outgoing interface; sends nothing
@@ -337,3 +334,81 @@ def test_bound_to_every_interface_any_local_address_of_its_port_is_the_sandbox(t
             api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": f"http://{address}:{port}/x"})
         allowed = f"http://{address}:{free_port()}/x"
         assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": allowed})["receipt_url"] == allowed
+
+
+@pytest.mark.parametrize("flag", [("--allow-any-receipt-host",), ("--receipt-host", "0.0.0.0"), ()])
+def test_the_unspecified_address_and_v4_mapped_loopback_are_the_sandbox_too(tmp_path, flag):
+    port = free_port()
+    with serve_process("--db", str(tmp_path / "s.db"), "--port", str(port), *flag) as sandbox:
+        api = SandboxAPI(sandbox.url)
+        for host in ("0.0.0.0", "[::]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "localhost."):
+            url = f"http://{host}:{port}/webservice/voice.php?method=Submit"
+            with pytest.raises(SandboxError, match="the sandbox's own address"):
+                api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": url})
+        mapped = f"http://[::ffff:127.0.0.1]:{free_port()}/r"  # loopback, so allowed on another port
+        assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": mapped})["receipt_url"] == mapped
+
+
+def test_the_unspecified_address_elsewhere_is_refused_as_this_machine_not_as_a_host_to_allow(tmp_path):
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        with pytest.raises(SandboxError, match="this machine") as refused:
+            SandboxAPI(sandbox.url).call("PATCH", "/_sandbox/accounts/V00000001",
+                                         {"receipt_url": f"http://0.0.0.0:{free_port()}/r"})
+        assert "--receipt-host" not in str(refused.value)
+
+
+@contextmanager
+def raw_receiver(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A receiver that reads the POST's head and lets ``answer`` write whatever it likes."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                try:
+                    answer(conn)
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/r"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("reply", [
+    b"HELLO THERE\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\nsuccess",
+    b"HTTP/1.1 200 OK\r\nX-Big: " + b"y" * 70000 + b"\r\n\r\nsuccess",
+], ids=["not-http", "too-many-headers", "a-header-too-long"])
+def test_an_answer_that_is_not_http_is_a_failed_attempt_saying_so(tmp_path, reply):
+    with raw_receiver(lambda conn: conn.sendall(reply)) as url, serve_process(
+            "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, url, retry=0.3)) as sandbox:
+        submit(sandbox)
+        api = SandboxAPI(sandbox.url)
+        assert wait_until(lambda: api.receipts()[0]["status"] == "failed", 10), api.receipts()
+        attempts = api.receipts()[0]["attempts"]
+        assert len(attempts) == 3
+        assert all("the receiver's answer is not HTTP" in a["error"] for a in attempts), attempts
+
+
+def test_a_receiver_trickling_its_answer_times_out_within_the_timeout(tmp_path):
+    def trickle(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for i in range(99):
+            time.sleep(0.5)
+            conn.sendall(b"X-%d: y\r\n" % i)
+
+    with raw_receiver(trickle) as url, serve_process(
+            "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, url, retry=60, timeout=1.0)) as sandbox:
+        submit(sandbox)
+        api = SandboxAPI(sandbox.url)
+        assert wait_until(lambda: api.receipts()[0]["attempts"], 5), api.receipts()
+        (attempt,) = api.receipts()[0]["attempts"]
+        assert "timed out" in attempt["error"] and api.receipts()[0]["status"] == "pending"
