@@ -226,3 +226,27 @@ def test_the_api_refuses_big_integers_and_deep_nesting_with_400(tmp_path):
         status, body = send(sandbox.url, "PUT", "/_sandbox/scenario", toml.encode(), "application/toml")
         assert status == 400 and body["problems"] == ["<inline>:3: tables and arrays nested more than 16 deep"]
         assert json.loads(sandbox.get("/_sandbox/health"))["status"] == "ok"
+
+
+#: a scenario wrong on every rule: one problem for each of its ``n`` rules
+def wrong_rules(n: int) -> str:
+    return HEAD + "[[rules]]\nx = 1\n" * n
+
+
+def test_check_of_a_file_wrong_on_every_line_is_prompt_and_reports_the_first_problems(tmp_path):
+    path = tmp_path / "wrong.toml"
+    path.write_text(wrong_rules(8000))
+    check = run_cli("scenarios", "check", str(path), timeout=60)
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    *reasons, more = check.stderr.splitlines()
+    assert len(reasons) == 50 and more == "... and 7950 more problems"
+    assert reasons[0].startswith(f"{path}:4: unknown key 'x'") and reasons[-1].startswith(f"{path}:102: ")
+
+
+def test_the_api_refuses_a_file_wrong_on_every_line_promptly_with_the_first_problems(tmp_path):
+    text = wrong_rules((Config.max_body - len(HEAD)) // len("[[rules]]\nx = 1\n"))
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        status, body = send(sandbox.url, "PUT", "/_sandbox/scenario", text.encode(), "application/toml", timeout=15)
+        assert status == 400 and len(body["problems"]) == 51
+        assert body["problems"][0].startswith("<inline>:4: unknown key 'x'")
+        assert body["problems"][-1] == f"... and {text.count('[[rules]]') - 50} more problems"
