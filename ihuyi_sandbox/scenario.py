@@ -38,6 +38,10 @@ MAX_FILE_BYTES = 1024 * 1024
 #: Python's recursion limit means every process refuses the same files
 MAX_NESTING = 16
 MAX_PATTERN_LENGTH = 1000
+#: the longest value a pattern is matched against; a longer one matches none. RE2 is linear, but
+#: on some patterns slow per character, and a mobile or code is a dozen characters: a longer
+#: value is refused by the contract's checks anyway
+MAX_MATCHED_LENGTH = 64
 #: the most problems a check reports: a file wrong on every line would flood a terminal, the API's
 #: answer and the server's log, and the first ones are those to fix first
 MAX_PROBLEMS = 50
