@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from functools import partial
 from typing import NamedTuple
 
@@ -44,6 +46,8 @@ class VoiceBackend:
         self.policy = policy
         self._use(scenario, version=-1)
         self._watched: tuple[float, float] = (0.0, self._mtime())
+        #: the edited file being read and checked, see :meth:`_watch`
+        self._loading: tuple[str, Future[Scenario]] | None = None
 
     @classmethod
     def attach(cls, storage: Storage, *, policy: ReceiptPolicy = ReceiptPolicy()) -> "VoiceBackend":
@@ -119,7 +123,12 @@ class VoiceBackend:
 
     def _watch(self, now: float) -> None:
         """Reload the rules when the active scenario's file was edited; a file that fails the
-        check keeps the old rules, and the log says why."""
+        check keeps the old rules, and the log says why. The file is read and checked in a thread
+        of its own: a megabyte of TOML must not hold up the requests this worker serves meanwhile."""
+        if self._loading is not None:
+            if self._loading[1].done():
+                self._reloaded(*self._loading)
+            return
         checked, seen = self._watched
         if now - checked < WATCH_INTERVAL or self.scenario.source.startswith("<"):
             return
@@ -127,10 +136,20 @@ class VoiceBackend:
         self._watched = (now, mtime)
         if mtime == seen:
             return
+        loading: Future[Scenario] = Future()
+        self._loading = (self.scenario.source, loading)
+        threading.Thread(target=_load, args=(loading, self.scenario.source), daemon=True,
+                         name="scenario-reload").start()
+
+    def _reloaded(self, source: str, loading: Future[Scenario]) -> None:
+        self._loading = None
+        if source != self.scenario.source:  # switched meanwhile: the edit is to a file no longer active
+            return
         try:
-            scenario = load_file(self.scenario.source)
+            scenario = loading.result()
         except ScenarioError as exc:
-            log.warning("scenario %s changed but keeps its old rules:\n%s", self.scenario.source, exc)
+            more = f" (and {exc.count - 1} more: ihuyi-sandbox scenarios check lists them)" if exc.count > 1 else ""
+            log.warning("scenario %s changed but keeps its old rules: %s%s", source, exc.problems[0], more)
             return
         if scenario.text != self.scenario.text:
             self._use(scenario, self.storage.activate(scenario.text, scenario.source, reset_to=None))
@@ -230,6 +249,13 @@ class VoiceBackend:
         self.storage.record(journal(code=int(code)))
         balance = facts.account.balance if facts.account is not None else 0
         return Answer.of(method, code, str(balance))
+
+
+def _load(into: Future[Scenario], source: str) -> None:
+    try:
+        into.set_result(load_file(source))
+    except BaseException as exc:  # noqa: BLE001 - handed to the worker, which logs it
+        into.set_exception(exc)
 
 
 def _call(method: Method, params: Mapping[str, str], client_ip: str) -> Call:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .codes import GETNUM_CODES, SUBMIT_CODES
-from .scenario import INITIAL_STATE, Rule
+from .scenario import INITIAL_STATE, MAX_MATCHED_LENGTH, Rule
 
 if TYPE_CHECKING:
     import re2
@@ -74,6 +74,8 @@ def matches(rule: Rule, call: Call) -> bool:
 
 
 def _fullmatch(pattern: "re2._Regexp", text: str) -> bool:
+    if len(text) > MAX_MATCHED_LENGTH:
+        return False
     try:
         return pattern.fullmatch(text) is not None
     except UnicodeEncodeError:  # a lone surrogate (a form in charset=utf-7): RE2 reads UTF-8 only

@@ -7,11 +7,13 @@ half-loaded. The format is described in ``scenarios/README.md``.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,13 @@ MAX_FILE_BYTES = 1024 * 1024
 #: Python's recursion limit means every process refuses the same files
 MAX_NESTING = 16
 MAX_PATTERN_LENGTH = 1000
+#: the longest value a pattern is matched against; a longer one matches none. RE2 is linear, but
+#: on some patterns slow per character, and a mobile or code is a dozen characters: a longer
+#: value is refused by the contract's checks anyway
+MAX_MATCHED_LENGTH = 64
+#: the most problems a check reports: a file wrong on every line would flood a terminal, the API's
+#: answer and the server's log, and the first ones are those to fix first
+MAX_PROBLEMS = 50
 _RE2 = re2.Options()
 _RE2.log_errors = False  # a refused pattern is reported as file:line, not on the server's stderr
 # RE2's default budget: smaller ones shrink its DFA cache, and it falls back to its slower
@@ -108,9 +117,13 @@ class Scenario:
 
 
 class ScenarioError(ValueError):
-    """A scenario that fails the check; ``problems`` holds every ``file:line: reason``."""
+    """A scenario that fails the check; ``problems`` holds its ``file:line: reason``s, the first
+    :data:`MAX_PROBLEMS` of them and then how many more there are, and ``count`` all of them."""
 
     def __init__(self, problems: list[str]) -> None:
+        self.count = len(problems)
+        if self.count > MAX_PROBLEMS:
+            problems = [*problems[:MAX_PROBLEMS], f"... and {self.count - MAX_PROBLEMS} more problems"]
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -279,6 +292,10 @@ def _deep_line(text: str) -> int:
     return 1
 
 
+_HEADER = re.compile(r"\s*\[\[\s*(rules|accounts)\s*\]\]|\s*\[\s*(settings)\s*\]")
+_KEY = re.compile(r"\s*(.*?)\s*=")
+
+
 class _Checker:
     """Turns a parsed TOML document into a :class:`Scenario`, collecting every problem."""
 
@@ -294,32 +311,49 @@ class _Checker:
 
     def line_of(self, path: tuple[Any, ...]) -> int:
         """The line of ``path`` (``("rules", 2, "code")``) in the text, as near as can be told."""
+        tables, headers, keyed = self._index
         start, end = 0, len(self.lines)
         keys = list(path)
         if keys and keys[0] in ("rules", "accounts") and len(keys) > 1 and isinstance(keys[1], int):
-            headers = [i for i, line in enumerate(self.lines)
-                       if re.match(rf"\s*\[\[\s*{keys[0]}\s*\]\]", line)]
-            if keys[1] < len(headers):
-                start = headers[keys[1]]
-                end = next((i for i in range(start + 1, len(self.lines))
-                            if re.match(r"\s*\[", self.lines[i])), len(self.lines))
+            if keys[1] < len(headers[keys[0]]):
+                start = headers[keys[0]][keys[1]]
+                after = bisect.bisect_right(tables, start)
+                end = tables[after] if after < len(tables) else len(self.lines)
                 if len(keys) == 2:
                     return start + 1
             keys = keys[2:]
         elif keys and keys[0] == "settings":
-            header = next((i for i, line in enumerate(self.lines) if re.match(r"\s*\[\s*settings\s*\]", line)), None)
-            if header is not None:
-                start = header
+            if headers["settings"]:
+                start = headers["settings"][0]
                 if len(keys) == 1:
                     return start + 1
             keys = keys[1:]
         elif keys:
-            end = next((i for i, line in enumerate(self.lines) if re.match(r"\s*\[", line)), len(self.lines))
+            end = tables[0] if tables else len(self.lines)
         if keys and isinstance(keys[0], str):
-            for i in range(start, end):
-                if re.match(rf"\s*{re.escape(keys[0])}\s*=", self.lines[i]):
-                    return i + 1
+            found = keyed.get(keys[0], [])
+            first = bisect.bisect_left(found, start)
+            if first < len(found) and found[first] < end:
+                return found[first] + 1
         return start + 1
+
+    @cached_property
+    def _index(self) -> tuple[list[int], dict[str, list[int]], dict[str, list[int]]]:
+        """The lines that open tables, those of each table :meth:`line_of` names, and those of
+        each key, found in one pass: a file with a problem on every line is still checked in time
+        linear in its size."""
+        tables: list[int] = []
+        headers: dict[str, list[int]] = {"rules": [], "accounts": [], "settings": []}
+        keyed: dict[str, list[int]] = {}
+        for i, line in enumerate(self.lines):
+            if line.lstrip().startswith("["):
+                tables.append(i)
+                header = _HEADER.match(line)
+                if header:
+                    headers[header.group(1) or header.group(2)].append(i)
+            elif key := _KEY.match(line):
+                keyed.setdefault(key.group(1), []).append(i)
+        return tables, headers, keyed
 
     # checking helpers ---------------------------------------------------------------------------
     def unknown(self, table: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:

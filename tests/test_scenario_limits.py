@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -60,6 +62,22 @@ def test_a_backtracking_pattern_is_answered_at_once_and_holds_up_no_other_reques
         assert answers and answers[0][0] == 200 and parse_xml(answers[0][2]).code != 407
         # the whole mobile must match, as before
         assert parse_xml(sandbox.call("Submit", {**DEMO, "mobile": "a" * 40, "content": "1234"})[2]).code == 407
+
+
+def test_a_huge_field_is_matched_by_no_pattern_and_answered_at_once_with_the_contracts_code(tmp_path):
+    slow = "[ab]*a[ab]{990}c"  # no DFA fits it: RE2 steps through a thousand states a character
+    path = tmp_path / "slow.toml"
+    path.write_text(scenario_text(more=f'[[rules]]\nmobile_regex = "{slow}"\ncode = 407\n'
+                                       f'[[rules]]\ncontent_regex = "{slow}"\ncode = 407\n'
+                                       '[[rules]]\nmobile_regex = "1[0-9]{10}"\ncontent_regex = "[0-9]+"\ncode = 4030\n'))
+    huge = "".join(random.Random(0).choices("ab", k=32000))  # a repeating one would find its states cached
+    with serve_process("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
+        started = time.monotonic()
+        for _ in range(20):
+            assert parse_xml(sandbox.call("Submit", {**DEMO, "mobile": huge, "content": huge})[2]).code == 406
+        assert parse_xml(sandbox.call("Submit", {**DEMO, "mobile": "13812345678", "content": huge})[2]).code == 4070
+        assert time.monotonic() - started < 3
+        assert parse_xml(sandbox.call("Submit", {**DEMO, "mobile": "13812345678", "content": "1234"})[2]).code == 4030
 
 
 @pytest.mark.parametrize("pattern", [r"(\\d)\\1", "13(?=8)[0-9]+", "(?<!1)3"])
@@ -226,3 +244,27 @@ def test_the_api_refuses_big_integers_and_deep_nesting_with_400(tmp_path):
         status, body = send(sandbox.url, "PUT", "/_sandbox/scenario", toml.encode(), "application/toml")
         assert status == 400 and body["problems"] == ["<inline>:3: tables and arrays nested more than 16 deep"]
         assert json.loads(sandbox.get("/_sandbox/health"))["status"] == "ok"
+
+
+#: a scenario wrong on every rule: one problem for each of its ``n`` rules
+def wrong_rules(n: int) -> str:
+    return HEAD + "[[rules]]\nx = 1\n" * n
+
+
+def test_check_of_a_file_wrong_on_every_line_is_prompt_and_reports_the_first_problems(tmp_path):
+    path = tmp_path / "wrong.toml"
+    path.write_text(wrong_rules(8000))
+    check = run_cli("scenarios", "check", str(path), timeout=60)
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    *reasons, more = check.stderr.splitlines()
+    assert len(reasons) == 50 and more == "... and 7950 more problems"
+    assert reasons[0].startswith(f"{path}:4: unknown key 'x'") and reasons[-1].startswith(f"{path}:102: ")
+
+
+def test_the_api_refuses_a_file_wrong_on_every_line_promptly_with_the_first_problems(tmp_path):
+    text = wrong_rules((Config.max_body - len(HEAD)) // len("[[rules]]\nx = 1\n"))
+    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+        status, body = send(sandbox.url, "PUT", "/_sandbox/scenario", text.encode(), "application/toml", timeout=15)
+        assert status == 400 and len(body["problems"]) == 51
+        assert body["problems"][0].startswith("<inline>:4: unknown key 'x'")
+        assert body["problems"][-1] == f"... and {text.count('[[rules]]') - 50} more problems"

@@ -114,6 +114,19 @@ def test_editing_the_active_file_reloads_its_rules_and_a_bad_edit_keeps_them(tmp
         assert wait_for(lambda: "keeps its old rules" in sandbox.output() and ":8: unknown code 1" in sandbox.output())
 
 
+def test_an_edit_wrong_on_every_line_keeps_the_rules_with_one_warning_and_holds_up_no_request(tmp_path):
+    path = tmp_path / "editable.toml"
+    path.write_text(SCENARIO.format(code=407))
+    with serve_process("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
+        submit = lambda: parse_xml(sandbox.call("Submit", {**OK, "mobile": "13812345678"}, timeout=5)[2]).code  # noqa: E731
+        assert submit() == 407
+        path.write_text(SCENARIO.format(code=407) + "[[rules]]\nx = 1\n" * 4000)
+        assert wait_for(lambda: submit() == 407 and "keeps its old rules" in sandbox.output())
+        (warning,) = [line for line in sandbox.output().splitlines() if "unknown key" in line]
+        assert "keeps its old rules" in warning and "(and 3999 more: ihuyi-sandbox scenarios check" in warning
+        assert {submit() for _ in range(5)} == {407}
+
+
 def wait_for(condition, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
