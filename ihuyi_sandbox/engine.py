@@ -76,10 +76,8 @@ def matches(rule: Rule, call: Call) -> bool:
 def _fullmatch(pattern: "re2._Regexp", text: str) -> bool:
     if len(text) > MAX_MATCHED_LENGTH:
         return False
-    try:
-        return pattern.fullmatch(text) is not None
-    except UnicodeEncodeError:  # a lone surrogate (a form in charset=utf-7): RE2 reads UTF-8 only
-        return pattern.fullmatch(text.encode("utf-8", "replace").decode("utf-8")) is not None
+    # no request's text holds a lone surrogate (params.decode_text), so RE2 can encode it
+    return pattern.fullmatch(text) is not None
 
 
 def forced_code(rule: Rule, call: Call) -> int | None:

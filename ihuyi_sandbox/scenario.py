@@ -637,9 +637,12 @@ def url_problem(url: str) -> str | None:
     """Why ``url`` cannot receive receipts, or ``None``: it must be an absolute http(s) URL."""
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError as exc:  # an unclosed or invalid [IPv6] host, a port that is no number
+    except ValueError as exc:  # an unclosed or invalid [IPv6] host
         return f"receipt_url {url!r} is not a URL: {exc}"
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return f"receipt URL {url!r}: its port is not a number from 0 to 65535"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"receipt_url must be an absolute http:// or https:// URL, got {url!r}"
     return None
