@@ -236,8 +236,6 @@ class WSGIBridge:
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
-        if scope.authority and "host" not in scope.headers:  # HTTP/2 names the host in :authority
-            environ["HTTP_HOST"] = scope.authority
         for name, value in scope.headers.items():
             if "_" in name:
                 continue  # as nginx does: it would pass for another header once "-" becomes "_"
@@ -250,7 +248,7 @@ class WSGIBridge:
         return environ
 
 
-_PROTOCOLS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2"}
+_PROTOCOLS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1"}  # the server speaks HTTP/1 only (server.py)
 
 
 def _wire_bytes(text: str) -> bytes:
