@@ -1,24 +1,20 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
+from werkzeug.test import Client
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from helpers import new_client  # noqa: E402
+from tests.support import new_client
 
 
 @pytest.fixture
-def make_client() -> Callable[..., FlaskClient]:
+def make_client() -> Callable[..., Client]:
     return new_client
 
 
 @pytest.fixture
-def client() -> FlaskClient:
+def client() -> Client:
     return new_client()
 
 # tests/plugin_project is an outside project: test_pytest_plugin.py runs it as its own pytest session

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from helpers import DEMO, VOICE
+from tests.support import DEMO, VOICE
 
-from ihuyi_sandbox.model import Settings
+from ihuyi_sandbox.service.records import Settings
 
 SUBMIT = {**DEMO, "mobile": "13812345678", "content": "1234"}
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import DEMO, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.config import Config
+from ihuyi_sandbox.api.config import Config
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("guard") / "s.db"),
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("guard") / "s.db"),
                        "--allowed-host", "sandbox.internal") as running:
         yield running
 

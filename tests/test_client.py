@@ -10,17 +10,18 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import serve_process
+from ihuyi_sandbox.testing import running_sandbox
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ihuyi_sandbox.client import SubmitResult, VoiceClient, parse_answer
-from ihuyi_sandbox.codes import GETNUM_CODES, SUBMIT_CODES, Code, message_for
+from ihuyi_sandbox.products.voice.codes import GETNUM_CODES, SUBMIT_CODES, Code, message_for
 from ihuyi_sandbox.errors import (ERRORS, AccountFrozenError, BalanceExhaustedError, ContentError,
                                   CredentialsError, IhuyiError, IPRefusedError, MobileBlacklistedError,
                                   MobileError, SubmissionFailedError, TransportError)
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY
-from ihuyi_sandbox.wire import Answer, render_json, render_xml
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY
+from ihuyi_sandbox.products.voice.answers import answer as voice_answer
+from ihuyi_sandbox.wire.answers import Answer, render_json, render_xml
 
 MOBILE = "13812345678"
 FORMATS = ["xml", "json"]
@@ -77,7 +78,7 @@ EXPECTED: dict[int, type[IhuyiError]] = {
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A sandbox process running the default scenario (magic numbers); yields its base URL."""
     db = tmp_path_factory.mktemp("client") / "default.db"
-    with serve_process("--db", str(db), "--scenario", "default", "--fresh") as running:
+    with running_sandbox("--db", str(db), "--scenario", "default", "--fresh") as running:
         yield running.url
 
 
@@ -86,7 +87,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A sandbox process whose accounts are frozen, empty, IP-restricted...; yields its base URL."""
     folder = tmp_path_factory.mktemp("client-states")
     (folder / "states.toml").write_text(STATES_TOML, encoding="utf-8")
-    with serve_process("--db", str(folder / "states.db"), "--scenario", str(folder / "states.toml"),
+    with running_sandbox("--db", str(folder / "states.db"), "--scenario", str(folder / "states.toml"),
                        "--fresh") as running:
         yield running.url
 
@@ -301,7 +302,7 @@ def answers(draw: st.DrawFn) -> Answer:
     method = draw(st.sampled_from(["Submit", "GetNum"]))
     code = draw(st.sampled_from(sorted(SUBMIT_CODES if method == "Submit" else GETNUM_CODES)))
     value = str(draw(st.integers(1, 10**20 - 1) if method == "Submit" else st.integers(0, 10**10)))
-    return Answer.of(method, code, value)
+    return voice_answer(method, code, value)
 
 
 NAMESPACES = st.one_of(st.sampled_from(["http://106.ihuyi.com/", "http://106.ihuyi.cn/", ""]),
@@ -366,7 +367,7 @@ def test_the_parser_never_raises_anything_but_transport_error(case, edits):
         parsed = parse_answer(body, answer.method, format)
     except TransportError:
         return
-    assert parsed == Answer.of(parsed.method, parsed.code, parsed.value)
+    assert parsed == voice_answer(parsed.method, parsed.code, parsed.value)
 
 
 @pytest.mark.parametrize(("body", "format"), [
@@ -377,10 +378,10 @@ def test_the_parser_never_raises_anything_but_transport_error(case, edits):
     (b'<?xml version="1.0" encoding="utf-9"?>\n<SubmitResult/>', "xml"),
     (b'<!DOCTYPE x [<!ENTITY e "2">]><SubmitResult><code>&e;</code><msg>x</msg><voiceid>1</voiceid></SubmitResult>',
      "xml"),
-    (b"\xef\xbb\xbf" + render_json(Answer.of("Submit", 2, "1")), "json"),
+    (b"\xef\xbb\xbf" + render_json(voice_answer("Submit", 2, "1")), "json"),
     (b'{"code":2,"msg":"\xe6\x8f\x90\xe4\xba\xa4\xe6\x88\x90\xe5\x8a\x9f","voiceid":1}', "json"),
     (b'{"code":' + b"9" * 5000 + b',"msg":"x","voiceid":"0"}', "json"),
-    (render_xml(Answer.of("GetNum", 2, "5")), "xml"),   # a GetNum answer to a Submit
+    (render_xml(voice_answer("GetNum", 2, "5")), "xml"),   # a GetNum answer to a Submit
     (b"x" * 100_000, "xml"),
 ])
 def test_hostile_bodies_are_transport_errors(body, format):

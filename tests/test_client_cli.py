@@ -10,9 +10,9 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from helpers import serve_process
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY
 
 SENT = re.compile(r"sent: voice id [1-9][0-9]* \(code 2 提交成功\)\n")
 
@@ -20,14 +20,14 @@ SENT = re.compile(r"sent: voice id [1-9][0-9]* \(code 2 提交成功\)\n")
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("client-cli") / "sandbox.db"
-    with serve_process("--db", str(db), "--scenario", "default", "--fresh") as running:
+    with running_sandbox("--db", str(db), "--scenario", "default", "--fresh") as running:
         yield running.url
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command with only the given IHUYI_* variables set."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("IHUYI_")}
-    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", *args], env={**clean, **(env or {})},
+    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox", *args], env={**clean, **(env or {})},
                           capture_output=True, text=True, encoding="utf-8", timeout=60)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import DEMO, VOICE
+from tests.support import DEMO, VOICE
 
-from ihuyi_sandbox.codes import MESSAGES, Code
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Account, Seed
-from ihuyi_sandbox.wire import parse_json, parse_xml
+from ihuyi_sandbox.products.voice.codes import MESSAGES, Code
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY, Account, Seed
+from ihuyi_sandbox.products.voice.answers import parse_json, parse_xml
 
 OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
 SEED = Seed(

@@ -11,7 +11,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from helpers import DEMO, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
 #: generous bounds on what the options set to 1-2 s: these are about never, not speed
 PATIENCE = 10
@@ -19,7 +20,7 @@ PATIENCE = 10
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("limits") / "s.db"),
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("limits") / "s.db"),
                        "--idle-timeout", "1", "--body-timeout", "2") as running:
         yield running
 
@@ -152,7 +153,7 @@ def long_polls(sandbox, count: int) -> tuple[list, list[threading.Thread]]:
 
 
 def test_long_polls_leave_the_rest_of_the_api_answering(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         answers, threads = long_polls(sandbox, 300)  # far more than the 32 threads of --threads' default
         assert json.loads(sandbox.get("/_sandbox/health", timeout=5))["status"] == "ok"
         assert json.loads(sandbox.get("/_sandbox/accounts", timeout=5))["accounts"]
@@ -165,7 +166,7 @@ def test_long_polls_leave_the_rest_of_the_api_answering(tmp_path):
 
 
 def test_sigterm_answers_waiting_long_polls_at_once_and_exits(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         answers, threads = long_polls(sandbox, 40)
         start = time.monotonic()
         sandbox.process.send_signal(signal.SIGTERM)  # to the arbiter only, as a container runtime does
@@ -178,7 +179,7 @@ def test_sigterm_answers_waiting_long_polls_at_once_and_exits(tmp_path):
 
 
 def test_sigterm_does_not_wait_for_requests_still_arriving(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         head = socket.create_connection(sandbox.address)
         head.sendall(b"GET /_sandbox/health HTTP/1.1\r\nHost: loc")  # a head never finished
         body = socket.create_connection(sandbox.address)

@@ -6,11 +6,11 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import VOICE, new_client
+from tests.support import VOICE, new_client
 
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Account, Seed, Settings
-from ihuyi_sandbox.passwords import dynamic_password
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY, Account, Seed, Settings
+from ihuyi_sandbox.wire.passwords import dynamic_password
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 MOBILE, CONTENT = "13812345678", "1234"
 SEED = Seed(accounts=(Account(DEMO_APIID, DEMO_APIKEY, 10**6), Account("V00000002", "other-key", 10)))

@@ -4,7 +4,6 @@ write past the limit fails with EFBIG, which SQLite reports as a disk I/O error)
 from __future__ import annotations
 
 import json
-import os
 import re
 import resource
 import subprocess
@@ -16,11 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import DEMO, Sandbox
+from tests.support import DEMO
 
-from ihuyi_sandbox.cli import BANNER_END
+from ihuyi_sandbox._banner import BANNER_END
 from ihuyi_sandbox.testing import SandboxAPI, SandboxProcess, wait_until
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 LIMIT = 1024 * 1024
 
@@ -35,7 +34,7 @@ def limited_sandbox(db: Path) -> SandboxProcess:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, resource.RLIM_INFINITY))
 
-    process = subprocess.Popen([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", "0", "--db", str(db)],
+    process = subprocess.Popen([sys.executable, "-m", "ihuyi_sandbox", "serve", "--port", "0", "--db", str(db)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                                preexec_fn=limit)
     running = SandboxProcess("", process)
@@ -63,7 +62,7 @@ def lift_limit(pgid: int) -> None:
                              (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
-def submit(sandbox: Sandbox, n: int) -> tuple[int, bytes]:
+def submit(sandbox: SandboxProcess, n: int) -> tuple[int, bytes]:
     status, _, body = sandbox.call("Submit", {**DEMO, "mobile": "13812345678", "content": f"{n % 9000 + 1000}",
                                              "pad": pad(n)})
     return status, body
@@ -83,7 +82,7 @@ def sandbox_call(url: str, method: str, path: str, body: dict) -> tuple[int, dic
 def test_a_full_disk_is_one_line_a_clear_503_and_nothing_acknowledged_is_lost(tmp_path):
     running = limited_sandbox(tmp_path / "s.db")
     try:
-        sandbox = Sandbox(running.url)
+        sandbox = running
         acknowledged: list[str] = []
         refused: list[bytes] = []
         n = 0

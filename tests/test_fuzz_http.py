@@ -12,11 +12,12 @@ import socket
 import urllib.parse
 
 import pytest
-from helpers import scenario_text, serve_process
+from tests.support import scenario_text
+from ihuyi_sandbox.testing import running_sandbox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY
 
 #: how many requests the fuzz sends (the issue asks for the figure: it is this)
 EXAMPLES = 1500
@@ -114,7 +115,7 @@ def sandbox(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     scenario = folder / "plain.toml"
     scenario.write_text(scenario_text())  # the demo account, no rules: nothing forces a 5xx
-    with serve_process("--db", str(folder / "s.db"), "--scenario", str(scenario)) as running:
+    with running_sandbox("--db", str(folder / "s.db"), "--scenario", str(scenario)) as running:
         yield running
 
 

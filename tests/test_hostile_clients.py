@@ -8,16 +8,17 @@ import threading
 import time
 
 import pytest
-from helpers import DEMO, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("hostile") / "s.db")) as running:
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("hostile") / "s.db")) as running:
         yield running
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import DEMO, Sandbox, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import SandboxProcess, running_sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 # under CI a missing browser or Playwright must fail, never pass as skipped
@@ -38,8 +39,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         yield sandbox
 
 
@@ -52,7 +53,7 @@ def open_inbox(browser: Browser, url: str, errors: list[str], **context: object)
 
 
 @pytest.fixture
-def page(browser: Browser, sandbox: Sandbox) -> Iterator[Page]:
+def page(browser: Browser, sandbox: SandboxProcess) -> Iterator[Page]:
     """The inbox, open; the test fails on any console error it caused."""
     errors: list[str] = []
     page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors)
@@ -62,7 +63,7 @@ def page(browser: Browser, sandbox: Sandbox) -> Iterator[Page]:
     assert errors == []
 
 
-def submit(sandbox: Sandbox, content: str, mobile: str = MOBILE) -> int:
+def submit(sandbox: SandboxProcess, content: str, mobile: str = MOBILE) -> int:
     status, _, body = sandbox.call("Submit", {**DEMO, "mobile": mobile, "content": content})
     assert status == 200
     return int(body.split(b"<code>")[1].split(b"</code>")[0])
@@ -74,7 +75,7 @@ def test_page_loads_without_console_errors(page: Page) -> None:
     page.wait_for_timeout(2500)  # a few polls, each of which could log an error
 
 
-def test_delivery_appears_on_the_open_page(page: Page, sandbox: Sandbox) -> None:
+def test_delivery_appears_on_the_open_page(page: Page, sandbox: SandboxProcess) -> None:
     page.evaluate("window.notReloaded = true")
     assert submit(sandbox, "482913") == 2
     message = page.get_by_test_id("message")
@@ -88,7 +89,7 @@ def test_delivery_appears_on_the_open_page(page: Page, sandbox: Sandbox) -> None
     assert size >= 32
 
 
-def test_messages_filter_by_mobile(page: Page, sandbox: Sandbox) -> None:
+def test_messages_filter_by_mobile(page: Page, sandbox: SandboxProcess) -> None:
     submit(sandbox, "1111")
     submit(sandbox, "2222", mobile="13998765432")
     expect(page.get_by_test_id("message")).to_have_count(2)
@@ -100,7 +101,7 @@ def test_messages_filter_by_mobile(page: Page, sandbox: Sandbox) -> None:
     expect(page.get_by_test_id("message-code")).to_have_text(["4444", "2222"])
 
 
-def test_requests_tab_shows_the_refused_request(page: Page, sandbox: Sandbox) -> None:
+def test_requests_tab_shows_the_refused_request(page: Page, sandbox: SandboxProcess) -> None:
     assert submit(sandbox, "12") == 4070
     assert submit(sandbox, "123456") == 2
     page.get_by_test_id("tab-requests").click()
@@ -121,7 +122,7 @@ def test_requests_tab_shows_the_refused_request(page: Page, sandbox: Sandbox) ->
     expect(page.get_by_test_id("requests-empty")).to_be_visible()
 
 
-def test_text_is_never_markup(page: Page, sandbox: Sandbox) -> None:
+def test_text_is_never_markup(page: Page, sandbox: SandboxProcess) -> None:
     hostile = '<img src=x onerror="document.title=1">'
     assert submit(sandbox, "1234", mobile=hostile) == 406
     page.get_by_test_id("tab-requests").click()
@@ -129,7 +130,7 @@ def test_text_is_never_markup(page: Page, sandbox: Sandbox) -> None:
     expect(page.locator("#requests-list img")).to_have_count(0)
 
 
-def test_accounts_tab_shows_the_balance(page: Page, sandbox: Sandbox) -> None:
+def test_accounts_tab_shows_the_balance(page: Page, sandbox: SandboxProcess) -> None:
     assert submit(sandbox, "482913") == 2
     page.get_by_test_id("tab-accounts").click()
     account = page.locator('[data-testid=account][data-apiid="V00000001"]')
@@ -139,7 +140,7 @@ def test_accounts_tab_shows_the_balance(page: Page, sandbox: Sandbox) -> None:
 
 
 def test_switch_scenario_and_reset(browser: Browser, tmp_path: Path) -> None:
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
         errors: list[str] = []
         page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors)
         page.get_by_test_id("tab-scenario").click()
@@ -165,7 +166,7 @@ def test_switch_scenario_and_reset(browser: Browser, tmp_path: Path) -> None:
         assert errors == []
 
 
-def test_follows_a_reset_made_elsewhere(page: Page, sandbox: Sandbox) -> None:
+def test_follows_a_reset_made_elsewhere(page: Page, sandbox: SandboxProcess) -> None:
     """A reset restarts the ids, so following with ``after=<newest id>`` alone would miss what comes next."""
     for content in ("1111", "2222", "3333"):
         submit(sandbox, content)
@@ -175,7 +176,7 @@ def test_follows_a_reset_made_elsewhere(page: Page, sandbox: Sandbox) -> None:
     expect(page.get_by_test_id("message-code")).to_have_text(["4444"], timeout=15_000)
 
 
-def test_paging_older_and_newer(page: Page, sandbox: Sandbox) -> None:
+def test_paging_older_and_newer(page: Page, sandbox: SandboxProcess) -> None:
     for n in range(120):
         assert submit(sandbox, str(1000 + n)) == 2
     codes = page.get_by_test_id("message-code")
@@ -193,7 +194,7 @@ def test_paging_older_and_newer(page: Page, sandbox: Sandbox) -> None:
     expect(page.get_by_test_id("messages-newer")).to_be_disabled()
 
 
-def test_fits_a_phone_screen(browser: Browser, sandbox: Sandbox) -> None:
+def test_fits_a_phone_screen(browser: Browser, sandbox: SandboxProcess) -> None:
     assert submit(sandbox, "482913") == 2
     assert submit(sandbox, "12") == 4070
     errors: list[str] = []
@@ -210,7 +211,7 @@ def test_fits_a_phone_screen(browser: Browser, sandbox: Sandbox) -> None:
 
 
 def test_admin_token(browser: Browser, tmp_path: Path) -> None:
-    with serve_process("--db", str(tmp_path / "s.db"), "--admin-token", TOKEN) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--admin-token", TOKEN) as sandbox:
         assert submit(sandbox, "482913") == 2
         page = open_inbox(browser, f"{sandbox.url}/_sandbox/", [])
         form = page.get_by_test_id("token-form")
@@ -234,7 +235,7 @@ def test_admin_token(browser: Browser, tmp_path: Path) -> None:
         page.context.close()
 
 
-def test_each_call_shows_its_outcome_and_receipt_status(page: Page, sandbox: Sandbox) -> None:
+def test_each_call_shows_its_outcome_and_receipt_status(page: Page, sandbox: SandboxProcess) -> None:
     from ihuyi_sandbox.testing import SandboxAPI
 
     api = SandboxAPI(sandbox.url)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
+from werkzeug.test import Client
 
-from helpers import scenario_of
-from ihuyi_sandbox.app import create_app
-from ihuyi_sandbox.config import Config
+from tests.support import new_client
 
 
-def test_page_is_html(client: FlaskClient) -> None:
+def test_page_is_html(client: Client) -> None:
     response = client.get("/_sandbox/")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
@@ -21,7 +19,7 @@ def test_page_is_html(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(("name", "mimetype"), [("inbox.js", "text/javascript"), ("inbox.css", "text/css")])
-def test_assets_have_their_content_type(client: FlaskClient, name: str, mimetype: str) -> None:
+def test_assets_have_their_content_type(client: Client, name: str, mimetype: str) -> None:
     response = client.get(f"/_sandbox/assets/{name}")
     assert response.status_code == 200
     assert response.mimetype == mimetype
@@ -29,20 +27,20 @@ def test_assets_have_their_content_type(client: FlaskClient, name: str, mimetype
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_asset_revalidates_with_its_etag(client: FlaskClient) -> None:
+def test_asset_revalidates_with_its_etag(client: Client) -> None:
     etag = client.get("/_sandbox/assets/inbox.js").headers["ETag"]
     assert client.get("/_sandbox/assets/inbox.js", headers={"If-None-Match": etag}).status_code == 304
 
 
 @pytest.mark.parametrize("name", ["index.html", "nope.js", "..%2Fapp.py", "%2E%2E"])
-def test_unknown_asset_is_404_json(client: FlaskClient, name: str) -> None:
+def test_unknown_asset_is_404_json(client: Client, name: str) -> None:
     response = client.get(f"/_sandbox/assets/{name}")
     assert response.status_code == 404
     assert response.is_json
     assert response.json["status"] == 404
 
 
-def test_page_is_self_contained(client: FlaskClient) -> None:
+def test_page_is_self_contained(client: Client) -> None:
     """No CDN, no remote font: every URL the page and its assets name is on this server."""
     for path in ("/_sandbox/", "/_sandbox/assets/inbox.js", "/_sandbox/assets/inbox.css"):
         assert not re.search(rb"https?://", client.get(path).data), path
@@ -50,7 +48,7 @@ def test_page_is_self_contained(client: FlaskClient) -> None:
 
 
 def test_page_needs_no_token_but_the_api_does() -> None:
-    client = create_app(Config(db=":memory:", scenario=scenario_of(), admin_token="s3cret")).test_client()
+    client = new_client(admin_token="s3cret")
     assert client.get("/_sandbox/").status_code == 200
     assert client.get("/_sandbox/assets/inbox.js").status_code == 200
     assert client.get("/_sandbox/messages").status_code == 401

@@ -8,15 +8,16 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from helpers import DEMO, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.model import DEMO_APIKEY
+from ihuyi_sandbox.service.records import DEMO_APIKEY
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("journal") / "s.db")) as running:
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("journal") / "s.db")) as running:
         yield running
 
 

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from helpers import scenario_text, serve_process
+from tests.support import scenario_text
+from ihuyi_sandbox.testing import running_sandbox
 
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError
 
@@ -16,7 +17,7 @@ BROKEN = ["http://[::1", "http://[evil]/", "http://127.0.0.1:port/"]
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("urls") / "s.db")) as running:
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("urls") / "s.db")) as running:
         yield SandboxAPI(running.url)
 
 
@@ -32,7 +33,7 @@ def test_the_api_answers_400(api, url):
 def test_check_and_serve_name_the_line(tmp_path, url):
     file = tmp_path / "bad.toml"
     file.write_text(scenario_text(account=f'receipt_url = "{url}"\n'))
-    cli = [sys.executable, "-m", "ihuyi_sandbox.cli"]
+    cli = [sys.executable, "-m", "ihuyi_sandbox"]
     check = subprocess.run([*cli, "scenarios", "check", str(file)], capture_output=True, text=True, timeout=60)
     serve = subprocess.run([*cli, "serve", "--port", "0", "--db", str(tmp_path / "s.db"), "--scenario", str(file)],
                            capture_output=True, text=True, timeout=60)

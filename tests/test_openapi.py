@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import serve_process
+from ihuyi_sandbox.testing import running_sandbox
 from openapi_spec_validator import validate
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def test_the_description_is_served_and_names_every_surface(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         spec = json.loads(sandbox.get("/_sandbox/openapi.json"))
     assert spec["openapi"].startswith("3.")
     assert {"/webservice/voice.php", "/_sandbox/messages", "/_sandbox/messages/latest", "/_sandbox/requests",
@@ -23,13 +23,13 @@ def test_the_description_is_served_and_names_every_surface(tmp_path):
 
 
 def test_the_description_is_valid_openapi(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         validate(json.loads(sandbox.get("/_sandbox/openapi.json")))  # raises, naming what is invalid
 
 
 def test_schemathesis_finds_nothing_against_the_running_server(tmp_path):
     st = Path(sys.executable).with_name("st")
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
         # /messages/latest is left out: its `wait` (up to 60 s) would make the fuzzer sit out every
         # wait it generates; test_sandbox_api.py covers it, the long poll included.
         result = subprocess.run(

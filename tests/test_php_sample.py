@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import scenario_of, serve_thread
+from tests.support import scenario_text
 
-from ihuyi_sandbox.config import Config
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Settings
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY
+from ihuyi_sandbox.testing import running_sandbox
 
 SEED_PAGE = Path(__file__).resolve().parents[1] / "tests" / "data" / "ihuyi-voice-api.txt"
 php = shutil.which("php")
@@ -31,7 +31,9 @@ def sample_script(url: str) -> str:
 
 
 def run_sample(namespace: str, tmp_path: Path) -> str:
-    with serve_thread(Config(db=":memory:", scenario=scenario_of(settings=Settings(namespace=namespace)))) as sandbox:
+    scenario = tmp_path / "namespace.toml"
+    scenario.write_text(scenario_text(settings=f"namespace = {namespace!r}\n"), encoding="utf-8")
+    with running_sandbox("--scenario", str(scenario), "--db", str(tmp_path / "sandbox.db")) as sandbox:
         script = tmp_path / "sample.php"
         script.write_text(sample_script(sandbox.url), encoding="utf-8")
         result = subprocess.run([php or "php", str(script)], capture_output=True, text=True, timeout=30)

@@ -6,11 +6,11 @@ import json
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from helpers import VOICE, new_client
+from tests.support import VOICE, new_client
 
-from ihuyi_sandbox.codes import GETNUM_CODES, SUBMIT_CODES, Code
-from ihuyi_sandbox.model import Account, Seed
-from ihuyi_sandbox.wire import parse_json, parse_xml
+from ihuyi_sandbox.products.voice.codes import GETNUM_CODES, SUBMIT_CODES, Code
+from ihuyi_sandbox.service.records import Account, Seed
+from ihuyi_sandbox.products.voice.answers import parse_json, parse_xml
 
 CLIENT = new_client()  # one sandbox for the whole module: state only grows, answers must stay valid
 KEYS = ["account", "password", "mobile", "content", "time", "format", "method", "x"]

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import DEMO, serve_process
-from test_pytest_plugin import run_pytest
-from test_receipts import receiver
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
+from tests.test_pytest_plugin import run_pytest
+from tests.test_receipts import receiver
 
 from ihuyi_sandbox.client import VoiceClient
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError, wait_until
@@ -59,7 +60,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingProxy]:
 
 
 def test_the_server_the_api_and_receipts_never_use_the_proxy(tmp_path, proxy):
-    with receiver(["success"]) as r, serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with receiver(["success"]) as r, running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         api = SandboxAPI(sandbox.url)
         api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": r.url})
         voiceid = VoiceClient(DEMO["account"], DEMO["password"], sandbox.url).send_code("13812345678", "4321").voiceid
@@ -108,7 +109,7 @@ def test_an_unreachable_sandbox_url_is_a_sandbox_error_naming_it_and_why(tmp_pat
 def test_the_dockerfile_healthcheck_goes_direct(tmp_path, proxy):
     line = re.search(r"^\s*CMD (python .*) \|\| exit 1$", (ROOT / "Dockerfile").read_text(), re.M)
     assert line, "the Dockerfile's HEALTHCHECK command is missing"
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         port = sandbox.url.rsplit(":", 1)[1]
         command = shlex.split(line.group(1).replace(":8080", f":{port}"))
         command[0] = sys.executable
@@ -123,7 +124,7 @@ def test_the_dockerfile_healthcheck_goes_direct(tmp_path, proxy):
 
 
 def test_localhost_with_a_trailing_dot_goes_direct(tmp_path, proxy):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         port = sandbox.url.rsplit(":", 1)[1]
         try:
             assert SandboxAPI(f"http://localhost.:{port}").messages() == []

@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from helpers import DEMO, scenario_text, serve_process
+from tests.support import DEMO, scenario_text
+from ihuyi_sandbox.testing import running_sandbox
 
 from ihuyi_sandbox.client import parse_receipt
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError, wait_until
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 OK = {**DEMO, "content": "1234"}
 
@@ -91,7 +92,7 @@ def submit(sandbox, mobile: str = "13812345678") -> str:
 
 
 def test_success_on_the_first_attempt_with_the_documented_fields(tmp_path):
-    with receiver(["success"]) as r, serve_process("--db", str(tmp_path / "s.db"),
+    with receiver(["success"]) as r, running_sandbox("--db", str(tmp_path / "s.db"),
                                                    "--scenario", scenario(tmp_path, r.url)) as sandbox:
         voiceid = submit(sandbox)
         assert wait_until(lambda: r.count() == 1)
@@ -111,7 +112,7 @@ def test_success_on_the_first_attempt_with_the_documented_fields(tmp_path):
 
 
 def test_failure_then_success_after_the_interval(tmp_path):
-    with receiver(["fail", "success"]) as r, serve_process(
+    with receiver(["fail", "success"]) as r, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, r.url, retry=1.0)) as sandbox:
         submit(sandbox, "13900020003")
         assert wait_until(lambda: r.count() == 2, 10)
@@ -126,7 +127,7 @@ def test_failure_then_success_after_the_interval(tmp_path):
 
 
 def test_three_failures_and_then_no_more(tmp_path):
-    with receiver(["fail"]) as r, serve_process(
+    with receiver(["fail"]) as r, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, r.url, retry=0.3)) as sandbox:
         submit(sandbox)
         api = SandboxAPI(sandbox.url)
@@ -139,7 +140,7 @@ def test_three_failures_and_then_no_more(tmp_path):
 
 
 def test_a_receiver_that_hangs_is_a_failed_attempt(tmp_path):
-    with receiver(["hang", "success"]) as r, serve_process(
+    with receiver(["hang", "success"]) as r, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, r.url, retry=0.5, timeout=1.0)) as sandbox:
         submit(sandbox)
         api = SandboxAPI(sandbox.url)
@@ -152,10 +153,10 @@ def test_pending_receipts_survive_a_restart_and_go_once(tmp_path):
     db = str(tmp_path / "s.db")
     with receiver(["success"]) as r:
         path = scenario(tmp_path, r.url, delay=3.0)
-        with serve_process("--db", db, "--scenario", path) as sandbox:
+        with running_sandbox("--db", db, "--scenario", path) as sandbox:
             voiceid = submit(sandbox)
         assert r.count() == 0
-        with serve_process("--db", db, "--scenario", path) as sandbox:
+        with running_sandbox("--db", db, "--scenario", path) as sandbox:
             api = SandboxAPI(sandbox.url)
             assert api.receipts()[0]["status"] == "pending"
             assert wait_until(lambda: r.count() == 1, 10)
@@ -165,7 +166,7 @@ def test_pending_receipts_survive_a_restart_and_go_once(tmp_path):
 
 
 def test_several_workers_still_one_post_per_attempt(tmp_path):
-    with receiver(["fail", "success"]) as r, serve_process(
+    with receiver(["fail", "success"]) as r, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--workers", "3",
             "--scenario", scenario(tmp_path, r.url, delay=0.1, retry=0.5)) as sandbox:
         ids = [submit(sandbox, f"1381234{i:04d}") for i in range(10)]
@@ -182,7 +183,7 @@ def test_several_workers_still_one_post_per_attempt(tmp_path):
 
 
 def test_flush_sends_now_instead_of_waiting(tmp_path):
-    with receiver(["success"]) as r, serve_process(
+    with receiver(["success"]) as r, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, r.url, delay=600)) as sandbox:
         submit(sandbox)
         api = SandboxAPI(sandbox.url)
@@ -194,7 +195,7 @@ def test_flush_sends_now_instead_of_waiting(tmp_path):
 
 def test_receipts_only_go_to_allowed_hosts(tmp_path):
     outside = scenario(tmp_path, "http://receipts.example.com/hook")
-    with serve_process("--db", str(tmp_path / "a.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "a.db")) as sandbox:
         api = SandboxAPI(sandbox.url)
         with pytest.raises(SandboxError, match="neither loopback nor allowed"):
             api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": "http://receipts.example.com/hook"})
@@ -206,24 +207,24 @@ def test_receipts_only_go_to_allowed_hosts(tmp_path):
                         {"receipt_url": "http://127.0.0.1:9/r"})["receipt_url"] == "http://127.0.0.1:9/r"
     import subprocess
     import sys
-    refused = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", "0", "--db",
+    refused = subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "serve", "--port", "0", "--db",
                               str(tmp_path / "b.db"), "--scenario", outside], capture_output=True, text=True,
                              timeout=60)
     assert refused.returncode == 2 and "neither loopback nor allowed" in refused.stderr
-    with serve_process("--db", str(tmp_path / "c.db"), "--scenario", outside,
+    with running_sandbox("--db", str(tmp_path / "c.db"), "--scenario", outside,
                        "--receipt-host", "receipts.example.com") as sandbox:
         assert SandboxAPI(sandbox.url).get_account()["receipt_url"] == "http://receipts.example.com/hook"
 
 
 def test_no_receipt_url_no_receipt(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         submit(sandbox)
         api = SandboxAPI(sandbox.url)
         assert api.receipts() == [] and api.messages()[0]["receipt"] == "none"
 
 
 def test_the_default_scenarios_outcome_numbers_reach_the_receipt_and_the_inbox(tmp_path):
-    with receiver(["success"]) as r, serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with receiver(["success"]) as r, running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         api = SandboxAPI(sandbox.url)
         api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": r.url})
         expected = {"13900020002": ("2", "unanswered"), "13900020003": ("3", "busy"),
@@ -260,7 +261,7 @@ def test_the_receipt_parser_refuses_what_the_service_never_sends(change, reason)
 
 
 def test_a_redirect_is_a_failed_attempt_and_is_not_followed(tmp_path):
-    with receiver(["success"]) as elsewhere, receiver(["redirect"]) as r, serve_process(
+    with receiver(["success"]) as elsewhere, receiver(["redirect"]) as r, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, r.url, retry=0.3)) as sandbox:
         r.location = elsewhere.url
         submit(sandbox)
@@ -280,7 +281,7 @@ def free_port() -> int:
 
 def test_the_sandbox_itself_is_refused_as_a_receipt_target(tmp_path):
     port = free_port()
-    with serve_process("--db", str(tmp_path / "a.db"), "--port", str(port)) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "a.db"), "--port", str(port)) as sandbox:
         api = SandboxAPI(sandbox.url)
         for url in (f"http://127.0.0.1:{port}/_sandbox/reset", f"http://localhost:{port}/_sandbox/reset",
                     f"http://[::1]:{port}/x"):
@@ -296,7 +297,7 @@ def test_the_sandbox_itself_is_refused_as_a_receipt_target(tmp_path):
         assert api.call("PATCH", "/_sandbox/accounts/V00000001", {"receipt_url": other})["receipt_url"] == other
     import subprocess
     import sys
-    refused = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", str(port), "--db",
+    refused = subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "serve", "--port", str(port), "--db",
                               str(tmp_path / "b.db"), "--scenario",
                               scenario(tmp_path, f"http://localhost:{port}/_sandbox/reset")],
                              capture_output=True, text=True, timeout=60)
@@ -307,11 +308,11 @@ def test_a_queued_receipt_to_the_sandbox_itself_is_refused_when_due(tmp_path):
     """A receipt queued for a URL that later became the sandbox's own (restarted on that port)."""
     db, port = str(tmp_path / "s.db"), free_port()
     path = scenario(tmp_path, "http://127.0.0.1:9/r", delay=600)
-    with serve_process("--db", db, "--scenario", path) as sandbox:
+    with running_sandbox("--db", db, "--scenario", path) as sandbox:
         SandboxAPI(sandbox.url).call("PATCH", "/_sandbox/accounts/V00000001",
                                      {"receipt_url": f"http://127.0.0.1:{port}/_sandbox/reset"})
         submit(sandbox)
-    with serve_process("--db", db, "--scenario", path, "--port", str(port)) as sandbox:
+    with running_sandbox("--db", db, "--scenario", path, "--port", str(port)) as sandbox:
         api = SandboxAPI(sandbox.url)
         api.flush_receipts()
         assert wait_until(lambda: api.receipts()[0]["status"] == "failed", 15), api.receipts()
@@ -327,7 +328,7 @@ def test_bound_to_every_interface_any_local_address_of_its_port_is_the_sandbox(t
             pytest.skip("no network interface but loopback")
         address = probe.getsockname()[0]
     port = free_port()
-    with serve_process("--db", str(tmp_path / "s.db"), "--host", "0.0.0.0", "--port", str(port),
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--host", "0.0.0.0", "--port", str(port),
                        "--admin-token", "t", "--allow-any-receipt-host"):
         api = SandboxAPI(f"http://127.0.0.1:{port}", admin_token="t")
         with pytest.raises(SandboxError, match="the sandbox's own address"):
@@ -339,7 +340,7 @@ def test_bound_to_every_interface_any_local_address_of_its_port_is_the_sandbox(t
 @pytest.mark.parametrize("flag", [("--allow-any-receipt-host",), ("--receipt-host", "0.0.0.0"), ()])
 def test_the_unspecified_address_and_v4_mapped_loopback_are_the_sandbox_too(tmp_path, flag):
     port = free_port()
-    with serve_process("--db", str(tmp_path / "s.db"), "--port", str(port), *flag) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--port", str(port), *flag) as sandbox:
         api = SandboxAPI(sandbox.url)
         for host in ("0.0.0.0", "[::]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "localhost."):
             url = f"http://{host}:{port}/webservice/voice.php?method=Submit"
@@ -350,7 +351,7 @@ def test_the_unspecified_address_and_v4_mapped_loopback_are_the_sandbox_too(tmp_
 
 
 def test_the_unspecified_address_elsewhere_is_refused_as_this_machine_not_as_a_host_to_allow(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         with pytest.raises(SandboxError, match="this machine") as refused:
             SandboxAPI(sandbox.url).call("PATCH", "/_sandbox/accounts/V00000001",
                                          {"receipt_url": f"http://0.0.0.0:{free_port()}/r"})
@@ -388,7 +389,7 @@ def raw_receiver(answer: Callable[[socket.socket], None]) -> Iterator[str]:
     b"HTTP/1.1 200 OK\r\nX-Big: " + b"y" * 70000 + b"\r\n\r\nsuccess",
 ], ids=["not-http", "too-many-headers", "a-header-too-long"])
 def test_an_answer_that_is_not_http_is_a_failed_attempt_saying_so(tmp_path, reply):
-    with raw_receiver(lambda conn: conn.sendall(reply)) as url, serve_process(
+    with raw_receiver(lambda conn: conn.sendall(reply)) as url, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, url, retry=0.3)) as sandbox:
         submit(sandbox)
         api = SandboxAPI(sandbox.url)
@@ -405,7 +406,7 @@ def test_a_receiver_trickling_its_answer_times_out_within_the_timeout(tmp_path):
             time.sleep(0.5)
             conn.sendall(b"X-%d: y\r\n" % i)
 
-    with raw_receiver(trickle) as url, serve_process(
+    with raw_receiver(trickle) as url, running_sandbox(
             "--db", str(tmp_path / "s.db"), "--scenario", scenario(tmp_path, url, retry=60, timeout=1.0)) as sandbox:
         submit(sandbox)
         api = SandboxAPI(sandbox.url)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import DEMO, VOICE
+from tests.support import DEMO, VOICE
 
-from ihuyi_sandbox.model import DEMO_APIID, DEMO_APIKEY, Account, Seed
-from ihuyi_sandbox.wire import parse_json, parse_xml
+from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY, Account, Seed
+from ihuyi_sandbox.products.voice.answers import parse_json, parse_xml
 
 OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
 CHINESE = Seed(accounts=(Account(DEMO_APIID, DEMO_APIKEY, 10), Account("用户名", "密码", 10)))
@@ -118,8 +118,7 @@ def test_head_answers_like_get_without_a_body_and_options_lists_the_methods(clie
 
 
 def test_an_internal_error_is_a_plain_500_and_the_next_request_is_answered(client, monkeypatch, caplog):
-    backend = client.application.extensions["ihuyi_sandbox"]
-    monkeypatch.setattr(backend, "handle", lambda *args: 1 / 0)
+    monkeypatch.setattr(client.application.backend, "handle_many", lambda *args: 1 / 0)
     response = client.post(f"{VOICE}?method=Submit", data=OK)
     assert response.status_code == 500 and response.content_type == "text/plain; charset=utf-8"
     assert b"Traceback" not in response.data and b"server's log" in response.data
@@ -135,7 +134,7 @@ def test_unknown_paths_get_a_clear_404(client):
 
 def test_journal_masks_the_password(client):
     client.post(f"{VOICE}?method=Submit", data=OK)
-    storage = client.application.extensions["ihuyi_sandbox"].storage
+    storage = client.application.backend.storage
     (entry,) = storage.journal()
     assert entry.params["password"] == "***" and DEMO_APIKEY not in repr(entry)
     assert (entry.method, entry.code, entry.client_ip) == ("Submit", 2, "127.0.0.1")

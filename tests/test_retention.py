@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from helpers import DEMO, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.model import Account, JournalEntry, Seed
+from ihuyi_sandbox.service.records import Account, JournalEntry, Seed
 from ihuyi_sandbox.storage import SQLiteStorage
 from ihuyi_sandbox.testing import SandboxAPI, wait_until
 
@@ -12,7 +13,7 @@ OK = {**DEMO, "content": "1234"}
 
 
 def test_the_newest_requests_are_kept_and_the_rest_pruned(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db"), "--keep-requests", "20", "--workers", "2") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--keep-requests", "20", "--workers", "2") as sandbox:
         for i in range(60):
             sandbox.call("Submit", {**OK, "mobile": f"1381234{i:04d}"})
         api = SandboxAPI(sandbox.url)
@@ -24,7 +25,7 @@ def test_the_newest_requests_are_kept_and_the_rest_pruned(tmp_path):
 
 
 def test_requests_older_than_the_age_limit_are_pruned(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db"), "--keep-days", "0.00003") as sandbox:  # about 2.6 s
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--keep-days", "0.00003") as sandbox:  # about 2.6 s
         sandbox.call("Submit", {**OK, "mobile": "13812345678"})
         api = SandboxAPI(sandbox.url)
         assert len(api.messages()) == 1

@@ -6,10 +6,11 @@ import threading
 import time
 
 import pytest
-from helpers import DEMO, VOICE, new_client, serve_process
+from tests.support import DEMO, VOICE, new_client
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.app import create_app
-from ihuyi_sandbox.config import Config
+from ihuyi_sandbox.testing.driver import in_process
+from ihuyi_sandbox.api.config import Config
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError
 
 OK = {**DEMO, "content": "1234"}
@@ -66,9 +67,9 @@ def test_requests_journal_with_filters(client):
 
 
 def test_faults_are_journaled_with_no_code(make_client):
-    from ihuyi_sandbox.scenario import load_file
+    from ihuyi_sandbox.service.scenarios import load_file
 
-    client = create_app(Config(db=":memory:", scenario=load_file("default"))).test_client()
+    client = in_process(Config(db=":memory:", scenario=load_file("default")))
     client.post(f"{VOICE}?method=Submit", data={**OK, "mobile": "13900010503"})
     (entry,) = client.get("/_sandbox/requests").json["requests"]
     assert (entry["code"], entry["message"], entry["fault"]) == (None, None, "http_503")
@@ -153,9 +154,7 @@ def test_unknown_sandbox_paths_and_methods_answer_json(client):
 
 
 def test_admin_token_guards_everything_but_health():
-    app = create_app(Config(db=":memory:", scenario=new_client().application.extensions["ihuyi_sandbox"].scenario,
-                            admin_token="s3cret"))
-    client = app.test_client()
+    client = new_client(admin_token="s3cret")
     assert client.get("/_sandbox/health").status_code == 200
     refused = client.get("/_sandbox/messages")
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
@@ -167,7 +166,7 @@ def test_admin_token_guards_everything_but_health():
 
 
 def test_long_poll_returns_when_the_call_arrives_and_gives_up_at_its_bound(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2", "--admin-token", "t0k") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2", "--admin-token", "t0k") as sandbox:
         assert "admin token required" in sandbox.banner
         api = SandboxAPI(sandbox.url, admin_token="t0k")
         result: dict = {}
@@ -193,7 +192,7 @@ def test_long_poll_returns_when_the_call_arrives_and_gives_up_at_its_bound(tmp_p
 
 
 def test_security_warning_for_non_loopback_binds_without_a_token():
-    from ihuyi_sandbox.cli import security_warning
+    from ihuyi_sandbox.server.cli import security_warning
 
     assert security_warning("0.0.0.0", None) and "WITHOUT an admin token" in security_warning("0.0.0.0", None)
     assert security_warning("192.168.1.5", None)

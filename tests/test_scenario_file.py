@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ihuyi_sandbox.scenario import ScenarioError, parse, scenario_names
+from ihuyi_sandbox.service.scenarios import ScenarioError, parse, scenario_names
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 HEAD = 'name = "t"\ndescription = "d"\n'
@@ -69,7 +69,7 @@ def test_every_shipped_scenario_passes_the_check(name):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox", *args], capture_output=True, text=True,
                           timeout=60)
 
 

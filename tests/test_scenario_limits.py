@@ -15,21 +15,22 @@ import urllib.error
 import urllib.request
 
 import pytest
-from helpers import DEMO, VOICE, scenario_text, serve_process
+from tests.support import DEMO, VOICE, scenario_text
+from ihuyi_sandbox.testing import running_sandbox
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ihuyi_sandbox.app import create_app
-from ihuyi_sandbox.config import Config
-from ihuyi_sandbox.model import MAX_INTEGER
-from ihuyi_sandbox.scenario import MAX_FILE_BYTES, ScenarioError, parse
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.testing.driver import in_process
+from ihuyi_sandbox.api.config import Config
+from ihuyi_sandbox.service.records import MAX_INTEGER
+from ihuyi_sandbox.service.scenarios import MAX_FILE_BYTES, ScenarioError, parse
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 HEAD = 'name = "t"\ndescription = "d"\n'
 
 
 def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox", *args], capture_output=True, text=True,
                           timeout=timeout)
 
 
@@ -51,7 +52,7 @@ def put_name(url: str, name: str) -> tuple[int, dict]:
 def test_a_backtracking_pattern_is_answered_at_once_and_holds_up_no_other_request(tmp_path):
     path = tmp_path / "evil.toml"
     path.write_text(scenario_text(more='[[rules]]\nmobile_regex = "(a+)+$"\ncode = 407\n'))
-    with serve_process("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
         answers: list[tuple[int, str, bytes]] = []
         # Python's re takes about 2**n steps on this mobile: days for n = 40
         submit = threading.Thread(target=lambda: answers.append(
@@ -71,7 +72,7 @@ def test_a_huge_field_is_matched_by_no_pattern_and_answered_at_once_with_the_con
                                        f'[[rules]]\ncontent_regex = "{slow}"\ncode = 407\n'
                                        '[[rules]]\nmobile_regex = "1[0-9]{10}"\ncontent_regex = "[0-9]+"\ncode = 4030\n'))
     huge = "".join(random.Random(0).choices("ab", k=32000))  # a repeating one would find its states cached
-    with serve_process("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
         started = time.monotonic()
         for _ in range(20):
             assert parse_xml(sandbox.call("Submit", {**DEMO, "mobile": huge, "content": huge})[2]).code == 406
@@ -109,7 +110,7 @@ def scenarios_dir(tmp_path):
 
 def test_a_name_loads_only_shipped_scenarios_and_regular_files_inside_the_scenarios_dir(tmp_path, scenarios_dir):
     outside = tmp_path / "outside.toml"
-    with serve_process("--db", str(tmp_path / "s.db"), "--threads", "2",
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--threads", "2",
                        "--scenarios-dir", str(scenarios_dir)) as sandbox:
         for name, balance in (("own", 7), ("own.toml", 7), ("team/deep", 8), ("insufficient-balance", 3)):
             status, body = put_name(sandbox.url, name)
@@ -140,7 +141,7 @@ def test_a_name_loads_only_shipped_scenarios_and_regular_files_inside_the_scenar
 def test_without_a_scenarios_dir_a_name_loads_no_file(tmp_path):
     path = tmp_path / "own.toml"
     path.write_text(scenario_text(balance=7))
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         status, body = put_name(sandbox.url, str(path))
         assert status == 400 and "without --scenarios-dir" in json.dumps(body)
         assert put_name(sandbox.url, "blacklist")[0] == 200
@@ -203,7 +204,7 @@ def test_a_balance_the_check_passes_is_one_the_server_holds(balance):
     except ScenarioError as error:
         assert not 0 <= balance <= MAX_INTEGER and "balance must be between 0 and" in str(error)
         return
-    client = create_app(Config(db=":memory:", scenario=scenario)).test_client()
+    client = in_process(Config(db=":memory:", scenario=scenario))
     answer = client.post(f"{VOICE}?method=GetNum", data=DEMO).data
     assert parse_xml(answer).value == str(balance)
 
@@ -225,7 +226,7 @@ def test_check_and_serve_refuse_the_same_file_with_a_line_and_no_traceback(tmp_p
 
 
 def test_the_api_refuses_big_integers_and_deep_nesting_with_400(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         for value in (2**63, 10**30, -1):
             status, body = send(sandbox.url, "PATCH", "/_sandbox/accounts/V00000001",
                                 json.dumps({"balance": value}).encode())
@@ -263,7 +264,7 @@ def test_check_of_a_file_wrong_on_every_line_is_prompt_and_reports_the_first_pro
 
 def test_the_api_refuses_a_file_wrong_on_every_line_promptly_with_the_first_problems(tmp_path):
     text = wrong_rules((Config.max_body - len(HEAD)) // len("[[rules]]\nx = 1\n"))
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         status, body = send(sandbox.url, "PUT", "/_sandbox/scenario", text.encode(), "application/toml", timeout=15)
         assert status == 400 and len(body["problems"]) == 51
         assert body["problems"][0].startswith("<inline>:4: unknown key 'x'")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import DEMO, VOICE, new_client, scenario_text
+from tests.support import DEMO, VOICE, new_client, scenario_text
 
-from ihuyi_sandbox.scenario import ScenarioError, parse
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.service.scenarios import ScenarioError, parse
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 MOBILES = ["13800000001", "13800000002", "13800000003"]
 CODES = [0, 406, 407, 4030, 4051]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from helpers import DEMO, VOICE, new_client, scenario_text
+from tests.support import DEMO, VOICE, new_client, scenario_text
 
-from ihuyi_sandbox.wire import parse_json, parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_json, parse_xml
 
 HEAD = scenario_text(balance=100, more='[[accounts]]\napiid = "V00000002"\napikey = "k2"\nbalance = 100\n')
 B = {"account": "V00000002", "password": "k2"}

@@ -12,17 +12,19 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helpers import DEMO, scenario_text, serve_process
+from tests.support import DEMO, scenario_text
+from ihuyi_sandbox.testing import running_sandbox
 
 from ihuyi_sandbox.storage import SQLiteStorage
-from ihuyi_sandbox.wire import MalformedBody, parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
+from ihuyi_sandbox.wire.answers import MalformedBody
 
 OK = {**DEMO, "content": "1234"}
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("faults") / "s.db"), "--workers", "2") as running:
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("faults") / "s.db"), "--workers", "2") as running:
         yield running
 
 
@@ -87,7 +89,7 @@ def put_scenario(sandbox, spec: dict) -> dict:
 
 
 def test_a_switch_reaches_every_worker_and_resets_the_state(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
         sandbox.call("Submit", {**OK, "mobile": "13812345678"})
         put_scenario(sandbox, {"name": "insufficient-balance"})
         assert {balance(sandbox) for _ in range(30)} == {3}
@@ -103,7 +105,7 @@ SCENARIO = scenario_text(balance=100, more="[[rules]]\ncode = {code}\n")
 def test_editing_the_active_file_reloads_its_rules_and_a_bad_edit_keeps_them(tmp_path):
     path = tmp_path / "editable.toml"
     path.write_text(SCENARIO.format(code=407))
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2", "--scenario", str(path)) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2", "--scenario", str(path)) as sandbox:
         submit = lambda: parse_xml(sandbox.call("Submit", {**OK, "mobile": "13812345678"})[2]).code  # noqa: E731
         assert submit() == 407
         path.write_text(SCENARIO.format(code=4030))
@@ -117,7 +119,7 @@ def test_editing_the_active_file_reloads_its_rules_and_a_bad_edit_keeps_them(tmp
 def test_an_edit_wrong_on_every_line_keeps_the_rules_with_one_warning_and_holds_up_no_request(tmp_path):
     path = tmp_path / "editable.toml"
     path.write_text(SCENARIO.format(code=407))
-    with serve_process("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--scenario", str(path)) as sandbox:
         submit = lambda: parse_xml(sandbox.call("Submit", {**OK, "mobile": "13812345678"}, timeout=5)[2]).code  # noqa: E731
         assert submit() == 407
         path.write_text(SCENARIO.format(code=407) + "[[rules]]\nx = 1\n" * 4000)
@@ -140,7 +142,7 @@ def test_concurrent_submits_never_oversell_the_balance(tmp_path):
     path = tmp_path / "fifty.toml"
     path.write_text(SCENARIO.replace("balance = 100", "balance = 50").split("[[rules]]")[0])
     db = tmp_path / "s.db"
-    with serve_process("--db", str(db), "--workers", "2", "--scenario", str(path)) as sandbox:
+    with running_sandbox("--db", str(db), "--workers", "2", "--scenario", str(path)) as sandbox:
         def one(i: int) -> tuple[int, str]:
             answer = parse_xml(sandbox.call("Submit", {**OK, "mobile": f"138{i:08d}"}, timeout=30)[2])
             return answer.code, answer.value

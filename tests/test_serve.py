@@ -10,15 +10,16 @@ import subprocess
 import sys
 
 import pytest
-from helpers import DEMO, serve_process, stop
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
 
 
 def test_banner_names_the_url_and_the_demo_account_and_health_answers(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         assert sandbox.url.startswith("http://127.0.0.1:")
         assert "APIID V00000001" in sandbox.banner and "APIKEY 0123456789abcdef0123456789abcdef" in sandbox.banner
         health = json.loads(sandbox.get("/_sandbox/health"))
@@ -28,10 +29,10 @@ def test_banner_names_the_url_and_the_demo_account_and_health_answers(tmp_path):
 def test_restart_keeps_balances_deliveries_journal_and_never_reuses_a_voice_id(tmp_path):
     db = str(tmp_path / "s.db")
     ids = set()
-    with serve_process("--db", db) as sandbox:
+    with running_sandbox("--db", db) as sandbox:
         for _ in range(3):
             ids.add(parse_xml(sandbox.call("Submit", OK)[2]).value)
-    with serve_process("--db", db) as sandbox:
+    with running_sandbox("--db", db) as sandbox:
         assert parse_xml(sandbox.call("GetNum", DEMO)[2]).value == "997"
         for _ in range(3):
             ids.add(parse_xml(sandbox.call("Submit", OK)[2]).value)
@@ -40,21 +41,21 @@ def test_restart_keeps_balances_deliveries_journal_and_never_reuses_a_voice_id(t
 
 
 def test_sigterm_stops_cleanly(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
         sandbox.call("GetNum", DEMO)
-        assert stop(sandbox.process, signal.SIGTERM) == 0  # to the whole group, as systemd does
+        assert sandbox.stop(signal.SIGTERM) == 0  # to the whole group, as systemd does
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_the_server_alone_stops_it_cleanly(tmp_path, sig):
-    with serve_process("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
         sandbox.call("GetNum", DEMO)
         sandbox.process.send_signal(sig)  # as docker stop does, to the main process only
         assert sandbox.process.wait(timeout=30) == 0
 
 
 def test_raw_utf8_body_through_the_real_server(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db")) as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         host, port = sandbox.url.removeprefix("http://").split(":")
         body = "account=用户名&password=密码&mobile=13612345678&content=1125".encode()
         with socket.create_connection((host, int(port)), timeout=5) as conn:
@@ -69,7 +70,7 @@ def test_raw_utf8_body_through_the_real_server(tmp_path):
 
 
 def test_memory_db_with_several_workers_is_refused_with_a_reason():
-    result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--db", ":memory:",
+    result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "serve", "--db", ":memory:",
                              "--workers", "2"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--workers 1" in result.stderr
 
@@ -84,7 +85,7 @@ def test_a_database_that_cannot_be_used_is_refused_with_a_reason(tmp_path, conte
         connection.close()
     else:
         db.write_bytes(content)
-    result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--db", str(db), "--port", "0"],
+    result = subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "serve", "--db", str(db), "--port", "0"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert result.stderr.startswith(f"ihuyi-sandbox: the database {db} cannot be used: ")

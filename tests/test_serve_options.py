@@ -10,11 +10,12 @@ import sys
 import time
 
 import pytest
-from helpers import Sandbox, serve_process, stop
+
+from ihuyi_sandbox.testing import SandboxProcess, running_sandbox
 
 
 def serve(*args: str, db) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--db", str(db), *args],
+    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "serve", "--db", str(db), *args],
                           capture_output=True, text=True, timeout=60)
 
 
@@ -55,7 +56,7 @@ def test_a_port_another_program_holds_is_refused_before_the_database_is_made(tmp
 
 
 def test_a_second_sandbox_on_the_port_of_a_running_one_does_not_start(tmp_path):
-    with serve_process("--db", str(tmp_path / "first.db")) as first:
+    with running_sandbox("--db", str(tmp_path / "first.db")) as first:
         port = first.address[1]
         db = tmp_path / "second" / "s.db"
         refused(serve("--port", str(port), db=db), db, str(port), "in use")
@@ -69,7 +70,7 @@ def test_sandboxes_started_together_on_one_port_give_one_server(tmp_path):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        both = [subprocess.Popen([sys.executable, "-m", "ihuyi_sandbox.cli", "serve", "--port", str(port), "--db",
+        both = [subprocess.Popen([sys.executable, "-m", "ihuyi_sandbox", "serve", "--port", str(port), "--db",
                                   str(tmp_path / f"{attempt}-{i}.db")], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, start_new_session=True) for i in range(2)]
         try:
@@ -82,13 +83,13 @@ def test_sandboxes_started_together_on_one_port_give_one_server(tmp_path):
             dbs: list[str] = []
             while len(dbs) < 20 and time.monotonic() < deadline:  # every call reaches the one database
                 try:
-                    dbs.append(json.loads(Sandbox(f"http://127.0.0.1:{port}").get("/_sandbox/health", timeout=2))["db"])
+                    dbs.append(json.loads(SandboxProcess(f"http://127.0.0.1:{port}", both[0]).get("/_sandbox/health", timeout=2))["db"])
                 except OSError:
                     time.sleep(0.25)
             assert len(dbs) == 20 and len(set(dbs)) == 1
         finally:
             for process in both:
-                stop(process)
+                SandboxProcess("", process).stop()
 
 
 def test_a_database_that_cannot_be_written_is_refused_in_a_line_or_two(tmp_path):
@@ -98,6 +99,6 @@ def test_a_database_that_cannot_be_written_is_refused_in_a_line_or_two(tmp_path)
 
 
 def test_host_may_be_a_name_such_as_localhost(tmp_path):
-    with serve_process("--db", str(tmp_path / "s.db"), "--host", "localhost") as sandbox:
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--host", "localhost") as sandbox:
         assert sandbox.url.startswith("http://127.0.0.1:")
         assert json.loads(sandbox.get("/_sandbox/health"))["status"] == "ok"

@@ -10,9 +10,10 @@ import time
 import urllib.parse
 
 import pytest
-from helpers import DEMO, serve_process
+from tests.support import DEMO
+from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.wire import parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
 
 TOKEN = "s3cret-token"
 SUBMIT = {**DEMO, "mobile": "13812345678", "content": "1234"}
@@ -20,7 +21,7 @@ SUBMIT = {**DEMO, "mobile": "13812345678", "content": "1234"}
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    with serve_process("--db", str(tmp_path_factory.mktemp("served") / "s.db"), "--admin-token", TOKEN) as running:
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("served") / "s.db"), "--admin-token", TOKEN) as running:
         yield running
 
 

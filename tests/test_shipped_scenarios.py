@@ -6,11 +6,13 @@ import http.client
 import time
 import urllib.error
 
-from helpers import DEMO, VOICE, new_client, serve_thread
+from tests.support import DEMO, VOICE, new_client
 
-from ihuyi_sandbox.config import Config
-from ihuyi_sandbox.scenario import load_file, resolve
-from ihuyi_sandbox.wire import MalformedBody, parse_xml
+from ihuyi_sandbox.testing import running_sandbox
+
+from ihuyi_sandbox.service.scenarios import resolve
+from ihuyi_sandbox.products.voice.answers import parse_xml
+from ihuyi_sandbox.wire.answers import MalformedBody
 
 OK = {**DEMO, "mobile": "13812345678", "content": "1234"}
 
@@ -98,17 +100,17 @@ def outcome(sandbox, i: int) -> str:
     return "ok"
 
 
-def test_flaky_network_mixes_faults_and_replays_with_its_seed():
+def test_flaky_network_mixes_faults_and_replays_with_its_seed(tmp_path):
     runs = []
     for _ in range(2):
-        with serve_thread(Config(db=":memory:", scenario=load_file("flaky-network"))) as sandbox:
+        with running_sandbox("--scenario", "flaky-network", "--db", str(tmp_path / f"{len(runs)}.db")) as sandbox:
             runs.append([outcome(sandbox, i) for i in range(60)])
     assert runs[0] == runs[1]
     assert {"reset", "503", "truncated", "ok"} <= set(runs[0])
 
 
-def test_slow_provider_answers_late_but_right():
-    with serve_thread(Config(db=":memory:", scenario=load_file("slow-provider"))) as sandbox:
+def test_slow_provider_answers_late_but_right(tmp_path):
+    with running_sandbox("--scenario", "slow-provider", "--db", str(tmp_path / "s.db")) as sandbox:
         started = time.monotonic()
         status, _, body = sandbox.call("Submit", OK)
         assert status == 200 and parse_xml(body).code == 2

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ihuyi_sandbox.model import Account, JournalEntry
+from ihuyi_sandbox.service.records import Account, JournalEntry
 from ihuyi_sandbox.storage import SQLiteStorage
 
 #: the schema of version 1 (up to November 2026), as those versions created it

@@ -1,5 +1,5 @@
 """Writes under concurrency (storage/sqlite.py), and the batches of the server's event loop
-(``VoiceBackend.handle_many``): each request gets exactly its own answer, a failing one fails
+(``Backend.handle_many``): each request gets exactly its own answer, a failing one fails
 alone, and a balance is never oversold."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ihuyi_sandbox.backend import Outcome, VoiceBackend
-from ihuyi_sandbox.model import Account, JournalEntry, Seed
-from ihuyi_sandbox.scenario import Scenario
+from ihuyi_sandbox.service.backend import Backend, Outcome, Request
+from ihuyi_sandbox.service.products import by_path
+from ihuyi_sandbox.service.records import Account, JournalEntry, Seed
+from ihuyi_sandbox.service.scenarios import Scenario
 from ihuyi_sandbox.storage import SQLiteStorage
 
 BALANCE = 40
@@ -79,18 +80,23 @@ def test_a_failing_write_fails_alone_and_its_neighbours_commit(storage):
 
 
 SUBMIT = {"account": "A1", "password": "k", "content": "1234"}
+VOICE = by_path()["/webservice/voice.php"]
+
+
+def submit(params: dict) -> Request:
+    return Request(VOICE, VOICE.api.method("Submit"), params, "127.0.0.1")
 
 
 @pytest.fixture
-def backend(tmp_path) -> VoiceBackend:
+def backend(tmp_path) -> Backend:
     seed = Seed(accounts=(Account("A1", "k", 4),))
-    backend = VoiceBackend(SQLiteStorage(str(tmp_path / "b.db")), Scenario(name="t", description="", seed=seed))
+    backend = Backend(SQLiteStorage(str(tmp_path / "b.db")), Scenario(name="t", description="", seed=seed))
     backend.start(keep_state=False)
     return backend
 
 
 def test_a_batch_never_oversells_and_answers_in_order(backend):
-    calls = [("Submit", {**SUBMIT, "mobile": f"1381234{i:04d}"}, "127.0.0.1") for i in range(10)]
+    calls = [submit({**SUBMIT, "mobile": f"1381234{i:04d}"}) for i in range(10)]
     outcomes = backend.handle_many(calls)
     assert [o.answer.code for o in outcomes if isinstance(o, Outcome)] == [2] * 4 + [4051] * 6
     messages = backend.storage.deliveries(limit=100)
@@ -100,8 +106,7 @@ def test_a_batch_never_oversells_and_answers_in_order(backend):
 
 def test_a_failing_request_in_a_batch_fails_alone(backend):
     broken = {**SUBMIT, "mobile": "13812340000", "content": object()}  # not JSON: the journal refuses it
-    calls = [("Submit", {**SUBMIT, "mobile": "13812340001"}, "127.0.0.1"), ("Submit", broken, "127.0.0.1"),
-             ("Submit", {**SUBMIT, "mobile": "13812340002"}, "127.0.0.1")]
+    calls = [submit({**SUBMIT, "mobile": "13812340001"}), submit(broken), submit({**SUBMIT, "mobile": "13812340002"})]
     first, failed, last = backend.handle_many(calls)  # type: ignore[arg-type]
     assert isinstance(failed, TypeError)
     assert isinstance(first, Outcome) and isinstance(last, Outcome) and first.answer.code == last.answer.code == 2

@@ -9,11 +9,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from helpers import DEMO, scenario_text, serve_process
+from tests.support import DEMO, scenario_text
+from ihuyi_sandbox.testing import running_sandbox
 
 from ihuyi_sandbox.storage import SQLiteStorage
 from ihuyi_sandbox.testing import SandboxAPI
-from ihuyi_sandbox.wire import MalformedBody, parse_xml
+from ihuyi_sandbox.products.voice.answers import parse_xml
+from ihuyi_sandbox.wire.answers import MalformedBody
 
 OK = {**DEMO, "content": "1234"}
 
@@ -38,7 +40,7 @@ def test_interleaved_submits_getnums_resets_and_switches_keep_the_invariants(tmp
     balance = 150
     db = tmp_path / "s.db"
     path = scenario(tmp_path, balance)
-    with serve_process("--db", str(db), "--workers", "3", "--scenario", path) as sandbox:
+    with running_sandbox("--db", str(db), "--workers", "3", "--scenario", path) as sandbox:
         api = SandboxAPI(sandbox.url)
         rng = random.Random(7)
         plan = [rng.choices(["submit", "getnum", "reset", "switch"], [85, 12, 2, 1])[0] for _ in range(3000)]
@@ -80,7 +82,7 @@ def test_kill_9_during_load_loses_nothing_acknowledged(tmp_path):
     path = scenario(tmp_path, balance)
     acknowledged: list[str] = []
     stop = threading.Event()
-    with serve_process("--db", str(db), "--workers", "2", "--scenario", path) as sandbox:
+    with running_sandbox("--db", str(db), "--workers", "2", "--scenario", path) as sandbox:
         def load(worker: int) -> None:
             i = 0
             while not stop.is_set():
@@ -103,7 +105,7 @@ def test_kill_9_during_load_loses_nothing_acknowledged(tmp_path):
         for thread in threads:
             thread.join(10)
     assert len(acknowledged) > 50, "the load did not get going"
-    with serve_process("--db", str(db), "--workers", "2", "--scenario", path) as sandbox:
+    with running_sandbox("--db", str(db), "--workers", "2", "--scenario", path) as sandbox:
         api = SandboxAPI(sandbox.url)
         delivered = all_messages(api)
         account = api.get_account()

@@ -18,15 +18,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import __version__
-from ..backend import VoiceBackend
-from ..codes import message_for
-from ..model import MAX_INTEGER, Account, Delivery, JournalEntry, Receipt
-from ..receipts import form_of
-from ..rsgi import POLL, POLL_SECONDS
-from ..openapi import spec
-from ..scenario import (Scenario, ScenarioError, directory_names, parse, read_file, runtime_path,
-                        scenario_names, url_problem)
-from .validation import Invalid, check_fields, iso, json_body, json_object, query
+from .._exceptions import Invalid, NotFound, ScenarioError
+from ..service.backend import Backend
+from ..service.products import message as message_for
+from ..service.products import receipt_form
+from ..service.records import MAX_INTEGER, Account, Delivery, JournalEntry, Receipt
+from ..service.scenarios import (Scenario, directory_names, parse, read_file, runtime_path, scenario_names,
+                                 url_problem)
+from .bridge import POLL, POLL_SECONDS
+from .openapi import spec
+from .validation import check_fields, iso, json_body, json_object, query
 
 bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
@@ -45,7 +46,7 @@ CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OPEN_ENDPOINTS = frozenset({"sandbox.health", "sandbox.openapi"})
 
 
-def backend() -> VoiceBackend:
+def backend() -> Backend:
     return current_app.extensions["ihuyi_sandbox"]
 
 
@@ -136,7 +137,7 @@ def require_token() -> Response | None:
 
 @bp.errorhandler(Invalid)
 def invalid(exc: Invalid) -> Response:
-    return error(exc.description or "invalid request")
+    return error(exc.description or "invalid request", exc.status)
 
 
 @bp.get("/openapi.json")
@@ -251,17 +252,8 @@ def create_account() -> Response:
 def _account_or_404(apiid: str) -> Account:
     account = backend().storage.account(apiid)
     if account is None:
-        raise _NotFound(f"no account {apiid}")
+        raise NotFound(f"no account {apiid}")
     return account
-
-
-class _NotFound(Invalid):
-    code = 404
-
-
-@bp.errorhandler(_NotFound)
-def not_found(exc: _NotFound) -> Response:
-    return error(exc.description or "not found", 404)
 
 
 @bp.get("/accounts/<apiid>")
@@ -305,7 +297,7 @@ def change_list(name: str, value: str) -> Response:
 # -- receipts ---------------------------------------------------------------------------------------
 def receipt_json(receipt: Receipt) -> dict[str, Any]:
     return {"id": receipt.id, "voiceid": receipt.voiceid, "account": receipt.account, "url": receipt.url,
-            "outcome": receipt.outcome, "form": form_of(receipt), "status": receipt.status,
+            "outcome": receipt.outcome, "form": receipt_form(receipt), "status": receipt.status,
             "attempts": [{"time": iso(a.time), "timestamp": a.time, "url": a.url, "status": a.status,
                           "body": a.body, "error": a.error} for a in receipt.history],
             "next_attempt": iso(receipt.next_at) if receipt.status == "pending" else None}

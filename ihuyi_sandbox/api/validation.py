@@ -8,13 +8,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Request
-from werkzeug.exceptions import BadRequest
 
-from ..scenario import MAX_NESTING, too_deep
-
-
-class Invalid(BadRequest):
-    """A request the sandbox API refuses; its description is the reason shown to the caller."""
+from .._exceptions import Invalid
+from ..service.products import method_names
+from ..service.scenarios import MAX_NESTING, too_deep
 
 
 def json_body(request: Request) -> Any:
@@ -107,8 +104,8 @@ def _convert(name: str, raw: str, kind: str) -> Any:
             raise Invalid(f"{name} must be between 0 and 60 seconds, got {raw}")
         return value
     if kind == "method":
-        if raw not in ("Submit", "GetNum"):
-            raise Invalid(f"method must be Submit or GetNum, got {raw!r}")
+        if raw not in method_names():
+            raise Invalid(f"method must be {' or '.join(method_names())}, got {raw!r}")
         return raw
     if kind == "time":
         return parse_time(name, raw)

@@ -32,9 +32,11 @@ import time
 from functools import lru_cache
 from types import TracebackType
 
-from ..codes import DEFAULT_OUTCOME
-from ..model import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
-from .base import WriteFailed
+from .._exceptions import WriteFailed
+from ..service.records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
+
+#: the outcome of a delivery that records none: those journaled before outcomes were recorded
+DEFAULT_OUTCOME = "answered"
 
 log = logging.getLogger("ihuyi_sandbox")
 

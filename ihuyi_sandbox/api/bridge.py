@@ -1,0 +1,251 @@
+"""granian's RSGI interface, and the Flask app under it: reading a request's body within its
+limits, and :class:`WSGIBridge`, which runs the Flask app of the sandbox API and the inbox in a
+pool of threads beside the event loop.
+
+Why RSGI rather than ASGI: granian hands the request over as one object and takes the answer in
+one call, with no message dicts to build and no header bytes to encode on the way, a sizeable
+share of a journaled Submit's cost (bench/RESULTS.md). The provider API is written to it directly
+(``provider.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from granian.rsgi import ProtocolClosed, ProtocolError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.test import run_wsgi_app
+
+from .._exceptions import BodyRefused
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+    from granian.rsgi import HTTPProtocol, Scope
+
+
+async def read_body(scope: "Scope", proto: "HTTPProtocol", limit: int, timeout: float) -> bytes:
+    """The request's body, or :class:`RequestEntityTooLarge` beyond ``limit`` bytes, or
+    :class:`BodyRefused` when it is not all there ``timeout`` seconds after its head (granian
+    bounds the head's time, not the body's: a body trickled a byte at a time would hold the
+    request open for ever).
+
+    A declared length is checked before a byte is read, then the body is read whole, which granian
+    refuses when the client leaves before it is all there. A chunked body (even one that also
+    declares a length: the chunks are what is read) is counted chunk by chunk to stop at the limit.
+    A body cut short or with malformed chunks (a bad size, a missing CRLF, a garbage trailer)
+    gets 400: granian tells neither from a client that left.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_body(scope, proto, limit)
+    except TimeoutError:
+        raise BodyRefused(408, f"the request body did not arrive within {timeout:g} s") from None
+
+
+async def _read_body(scope: "Scope", proto: "HTTPProtocol", limit: int) -> bytes:
+    declared = scope.headers.get("content-length")
+    if declared is not None and "transfer-encoding" not in scope.headers:
+        if int(declared) > limit:  # granian has already refused a Content-Length that is not a number
+            raise RequestEntityTooLarge()
+        try:
+            return await proto()
+        except (ProtocolClosed, ProtocolError):
+            raise BodyRefused(400, INCOMPLETE) from None
+    chunks, size, ended = [], 0, False
+    async for chunk in proto:
+        if ended:  # granian ends a whole body with one empty chunk, a broken one with two
+            raise BodyRefused(400, INCOMPLETE)
+        if not chunk:
+            ended = True
+            continue
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+INCOMPLETE = "the request body is cut short or its chunked encoding is malformed"
+
+
+def query_bytes(scope: "Scope") -> bytes:
+    """The query string as the client sent it (granian gives it as text, UTF-8 decoded)."""
+    return _wire_bytes(scope.query_string)
+
+
+def client_host(scope: "Scope") -> str:
+    """The client's IP address (granian gives ``host:port``, IPv6 hosts in brackets or not)."""
+    host = scope.client.rpartition(":")[0]
+    return host[1:-1] if host.startswith("[") else host
+
+
+#: the environ key of a :class:`BodyRefused`, which the app answers in its own words
+BODY_REFUSED = "ihuyi_sandbox.body_refused"
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Poll:
+    """In the environ (under :data:`POLL`) when the server can wait on its event loop. An app that
+    would wait for something sets ``ready`` (a cheap check, true once there is something to
+    answer) and ``deadline`` (``time.monotonic()``'s), answers anything, and is called again with
+    the same request once ``ready()`` holds, the deadline passes or the server stops
+    (``stopping``): a long poll holds no thread while it waits, and costs one check each
+    :data:`POLL_SECONDS`, not a whole request."""
+
+    stopping: bool = False
+    ready: Callable[[], bool] | None = None
+    deadline: float = 0.0
+
+
+POLL = "ihuyi_sandbox.poll"
+
+
+class WSGIBridge:
+    """A WSGI application under RSGI: the body read on the event loop (up to ``max_body``, within
+    ``body_timeout`` seconds), the application run in a pool of ``threads`` threads, its answer
+    sent whole.
+
+    The Flask app answers nothing that streams, so a buffered answer loses nothing. A body over
+    ``max_body`` is not read further: the app sees a length over its limit and an empty input, and
+    says 413 itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words; a body refused is in the
+    environ (:data:`BODY_REFUSED`) for the app to answer likewise. An app that waits asks to be
+    called again (:class:`Poll`), and is, at once when ``stopping`` is set.
+    """
+
+    def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
+                 stopping: asyncio.Event | None = None, changes: Callable[[], object] = lambda: None) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
+        self.stopping = stopping or asyncio.Event()
+        #: a cheap look at the state (the newest delivery's id, say): the polls check themselves
+        #: only when it moved, so that a thousand waiting polls cost one look an interval
+        self.changes = changes
+        #: the current watch of :attr:`changes`: (armed, changed), see :meth:`_watching`
+        self._watch: tuple[asyncio.Future[None], asyncio.Future[None]] | None = None
+        self._waiters = 0
+
+    async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
+        refused = None
+        try:
+            body = await read_body(scope, proto, self.max_body, self.body_timeout)
+            length = len(body)
+        except RequestEntityTooLarge:
+            body, length = b"", max(int(scope.headers.get("content-length") or 0), self.max_body + 1)
+        except BodyRefused as exc:
+            body, length, refused = b"", 0, exc
+        environ = self.environ(scope, body, length)
+        if refused:
+            environ[BODY_REFUSED] = refused
+        loop, poll = asyncio.get_running_loop(), Poll()
+        environ[POLL] = poll
+        while True:
+            poll.ready, poll.stopping = None, self.stopping.is_set()
+            status, headers, content = await loop.run_in_executor(self.pool, self._run, environ)
+            if poll.ready is None:
+                break
+            await self._wait(poll, loop)
+            environ["wsgi.input"] = io.BytesIO(body)
+        if refused:
+            headers += refused.headers
+        proto.response_bytes(status, headers, content)  # to a client that left, granian sends nothing
+
+    async def _wait(self, poll: Poll, loop: asyncio.AbstractEventLoop) -> None:
+        """Until ``poll.ready()``, its deadline or the server's stop (seen within an interval).
+
+        ``ready()`` is looked at once the watch has its starting point, so a change between the
+        two is never missed."""
+        ready = poll.ready
+        assert ready is not None
+        self._waiters += 1
+        try:
+            while not self.stopping.is_set() and (left := poll.deadline - time.monotonic()) > 0:
+                if self._watch is None:
+                    self._watch = loop.create_future(), loop.create_future()
+                    loop.create_task(self._watching(loop, *self._watch))
+                armed, changed = self._watch
+                await armed
+                if await loop.run_in_executor(self.pool, ready):
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(changed), poll.deadline - time.monotonic())
+        finally:
+            self._waiters -= 1
+
+    async def _watching(self, loop: asyncio.AbstractEventLoop, armed: "asyncio.Future[None]",
+                        changed: "asyncio.Future[None]") -> None:
+        """Settle ``changed`` once :attr:`changes` moves from where it was when ``armed`` was
+        settled, or the server stops, looking each :data:`POLL_SECONDS` while anyone waits."""
+        try:
+            seen = await loop.run_in_executor(self.pool, self.changes)
+            armed.set_result(None)
+            while self._waiters and not self.stopping.is_set():
+                await asyncio.sleep(POLL_SECONDS)
+                if await loop.run_in_executor(self.pool, self.changes) != seen:
+                    break
+        finally:
+            self._watch = None
+            for future in (armed, changed):
+                if not future.done():
+                    future.set_result(None)
+
+    def _run(self, environ: "WSGIEnvironment") -> tuple[int, list[tuple[str, str]], bytes]:
+        app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        return int(status.split(" ", 1)[0]), headers.to_wsgi_list(), b"".join(app_iter)
+
+    @staticmethod
+    def environ(scope: "Scope", body: bytes, content_length: int) -> "WSGIEnvironment":
+        """PEP 3333's environ for ``scope``: the path and query, which granian decodes as UTF-8,
+        are given back as the latin-1 text of their bytes, as WSGI wants. (Header values come as
+        granian gives them: it leaves out any that is not plain ASCII.)"""
+        server, _, port = scope.server.rpartition(":")
+        environ: WSGIEnvironment = {
+            "REQUEST_METHOD": scope.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _wsgi_text(scope.path),
+            "QUERY_STRING": _wsgi_text(scope.query_string),
+            "SERVER_NAME": server.strip("[]"),
+            "SERVER_PORT": port,
+            "SERVER_PROTOCOL": _PROTOCOLS.get(scope.http_version, f"HTTP/{scope.http_version}"),
+            "REMOTE_ADDR": client_host(scope),
+            "CONTENT_LENGTH": str(content_length),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scope.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        for name, value in scope.headers.items():
+            if "_" in name:
+                continue  # as nginx does: it would pass for another header once "-" becomes "_"
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                continue  # the body was read whole: chunked or not, the app gets it with its length
+            if key != "CONTENT_TYPE":
+                key = "HTTP_" + key
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        return environ
+
+
+_PROTOCOLS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1"}  # the server speaks HTTP/1 only (server/serve.py)
+
+
+def _wire_bytes(text: str) -> bytes:
+    """The bytes behind text granian decoded as UTF-8."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _wsgi_text(text: str) -> str:
+    return _wire_bytes(text).decode("latin-1")

@@ -1,0 +1,252 @@
+"""The ``ihuyi-sandbox`` command."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import socket
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from .. import __version__
+from .._banner import BANNER_END
+from .._exceptions import PortUnavailable, ScenarioError, WriteFailed
+from .._loopback import is_loopback
+from ..api.config import Config, default_db_path
+from ..client.cli import add_commands
+from ..service.receipts import ReceiptPolicy
+from ..service.records import MAX_INTEGER, Retention
+from ..service.scenarios import load_file, scenario_names, shipped_dir
+
+
+#: the banner's last line: once it is printed, the server is up and has said everything
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (the usage itself is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ihuyi-sandbox",
+                                     description="A local sandbox of the ihuyi voice verification-code API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the sandbox server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
+    serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
+    serve.add_argument("--workers", type=_count(64), default=1,
+                       help="worker processes; one event loop answers thousands of calls a second, and "
+                            "SQLite takes one writer at a time, so more workers take turns on its lock "
+                            "(bench/RESULTS.md) (default: %(default)s)")
+    serve.add_argument("--threads", type=_count(1024), default=32,
+                       help="most threads per worker for the sandbox API and the inbox, started as needed; "
+                            "the provider API runs on the worker's event loop (default: %(default)s)")
+    serve.add_argument("--scenario", default="default",
+                       help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
+    serve.add_argument("--scenarios-dir", metavar="DIR", default=os.environ.get("IHUYI_SANDBOX_SCENARIOS_DIR"),
+                       help="a directory whose .toml files PUT /_sandbox/scenario may load by name, besides "
+                            "the shipped scenarios; no other file is (default: $IHUYI_SANDBOX_SCENARIOS_DIR)")
+    serve.add_argument("--fresh", action="store_true",
+                       help="start from the scenario's state even if the database holds a previous run's")
+    serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
+                       help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
+                            "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="a Host name the sandbox API and the inbox answer besides loopback names, IP "
+                            "addresses and --host ('*' for any; repeatable)")
+    serve.add_argument("--receipt-host", action="append", default=[], metavar="HOST",
+                       help="a host besides loopback that delivery receipts may be sent to (repeatable)")
+    serve.add_argument("--allow-any-receipt-host", action="store_true",
+                       help="let accounts send delivery receipts to any host")
+    serve.add_argument("--keep-requests", type=_count(MAX_INTEGER), default=Retention.max_rows, metavar="N",
+                       help="keep the newest N requests and deliveries in the journal and inbox (default: %(default)s)")
+    serve.add_argument("--keep-days", type=_span(36500), default=Retention.max_age_seconds / 86400, metavar="DAYS",
+                       help="forget requests and deliveries older than this (default: %(default)g)")
+    serve.add_argument("--idle-timeout", type=_span(86400), default=Config.idle_timeout, metavar="SECONDS",
+                       help="close a connection that has not sent a whole request head this long after it "
+                            "opened or after the previous answer (default: %(default)g)")
+    serve.add_argument("--body-timeout", type=_span(86400), default=Config.body_timeout, metavar="SECONDS",
+                       help="answer 408 to a request whose body has not arrived this long after its head "
+                            "(default: %(default)g)")
+    serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
+    serve.set_defaults(run=_serve)
+
+    scenarios = commands.add_parser("scenarios", help="list or check scenario files")
+    scenario_commands = scenarios.add_subparsers(title="scenario commands", required=True, metavar="COMMAND")
+    listing = scenario_commands.add_parser("list", help="the shipped scenarios, with their descriptions")
+    listing.set_defaults(run=_scenarios_list)
+    check = scenario_commands.add_parser("check", help="validate scenario files; exit 1 listing every error")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(run=_scenarios_check)
+    add_commands(commands)
+    return parser
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def _count(most: int) -> Callable[[str], int]:
+    """A whole number from 1 to ``most``, for argparse."""
+    def count(text: str) -> int:
+        value = _integer(text)
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be from 1 to {most}, got {value}")
+        return value
+    return count
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, or 0 for any free one, got {value}")
+    return value
+
+
+def _span(most: float) -> Callable[[str], float]:
+    """A number more than 0 and at most ``most``, for argparse."""
+    def span(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"must be more than 0 and at most {most:g}, got {text}")
+        return value
+    return span
+
+
+def _address(host: str) -> str:
+    """The IP address to bind for ``--host`` (an address, or a name such as ``localhost``)."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise argparse.ArgumentTypeError(f"--host {host!r} is neither an IP address nor a name this machine "
+                                         f"resolves ({error})") from None
+    # a name of both families (localhost) binds its IPv4 address, as most clients try that first
+    return sorted(found, key=lambda info: info[0] != socket.AF_INET)[0][4][0]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..api.app import backend_of, create_app
+    from .serve import claim_port, serve
+
+    db = args.db or default_db_path()
+    if db == ":memory:" and args.workers > 1:
+        print("ihuyi-sandbox: --db :memory: cannot be shared by several workers; use --workers 1 or a file",
+              file=sys.stderr)
+        return 2
+    try:
+        scenario = load_file(args.scenario)
+    except ScenarioError as error:
+        print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
+        return 2
+    if args.scenarios_dir and not os.path.isdir(args.scenarios_dir):
+        print(f"ihuyi-sandbox: --scenarios-dir {args.scenarios_dir} is not a directory", file=sys.stderr)
+        return 2
+    # the address is claimed before the database is touched: a refusal leaves nothing behind
+    try:
+        host = _address(args.host)
+        claim = claim_port(host, args.port)
+    except (argparse.ArgumentTypeError, PortUnavailable) as error:
+        print(f"ihuyi-sandbox: {error}", file=sys.stderr)
+        return 2
+    # receipts must not be sent to the sandbox itself: the policy learns where it listens
+    policy = ReceiptPolicy(frozenset(h.lower() for h in args.receipt_host), args.allow_any_receipt_host,
+                           served=(host, claim.port))
+    config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
+                    scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
+                    receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
+                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout,
+                    allowed_hosts=(*args.allowed_host, args.host, host))
+    try:
+        app = create_app(config)
+    except ScenarioError as error:
+        claim.close()
+        print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
+        return 2
+    except (sqlite3.DatabaseError, OSError, WriteFailed) as error:
+        claim.close()
+        print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
+        return 2
+    warning = security_warning(host, args.admin_token)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    storage = backend_of(app).storage
+    accounts = scenario.seed.accounts
+
+    def banner(url: str) -> str:
+        lines = [f"ihuyi-sandbox {__version__} listening on {url}",
+                 f"  provider API  {url}/webservice/voice.php?method=Submit",
+                 f"  health        {url}/_sandbox/health",
+                 f"  inbox         {url}/_sandbox/" + ("  (admin token required)" if args.admin_token else ""),
+                 f"  database      {storage.path}",
+                 f"  scenario      {scenario.name}: {scenario.description}"]
+        lines += [f"  account       APIID {a.apiid}  APIKEY {a.apikey}  (seed balance {a.balance})" for a in accounts]
+        lines.append(BANNER_END)
+        return "\n".join(lines)
+
+    storage.close()  # the workers open their own connections
+    serve(config, host=host, claim=claim, workers=args.workers, threads=args.threads, banner=banner,
+          access_log=args.access_log)
+    return 0
+
+
+def security_warning(host: str, admin_token: str | None) -> str | None:
+    """The loud warning for a sandbox reachable beyond this machine with its API open to all."""
+    if admin_token:
+        return None
+    if is_loopback(host):
+        return None
+    return (f"\n*** WARNING: ihuyi-sandbox listens on {host}, beyond this machine, WITHOUT an admin token:\n"
+            "*** anyone who can reach it can read every code sent and change accounts and scenarios.\n"
+            "*** Set --admin-token or IHUYI_SANDBOX_ADMIN_TOKEN.\n")
+
+
+def _scenarios_list(args: argparse.Namespace) -> int:
+    for name in scenario_names():
+        try:
+            description = load_file(name).description
+        except ScenarioError as error:
+            description = f"(does not load: {error.problems[0]})"
+        print(f"{name:24} {description}")
+    print(f"\n{len(scenario_names())} scenarios in {shipped_dir()}")
+    return 0
+
+
+def _scenarios_check(args: argparse.Namespace) -> int:
+    failed = 0
+    for file in args.files:
+        try:
+            scenario = load_file(file)
+        except ScenarioError as error:
+            failed += 1
+            print(error, file=sys.stderr)
+        else:
+            print(f"{file}: ok ({scenario.name}, {len(scenario.rules)} rules, {len(scenario.seed.accounts)} accounts)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

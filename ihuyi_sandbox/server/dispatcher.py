@@ -1,0 +1,223 @@
+"""Delivery receipts: pushing each call's outcome to the integrator's URL, as the real service
+does (docs/contract.md §6).
+
+After an accepted Submit whose account has a receipt URL, a receipt waits in the store for the
+call's duration (``receipt_delay_seconds``), then is POSTed form-encoded with ``code``, ``msg``,
+``mobilephone``, ``voiceid`` and ``report_time``. The receiver must answer ``success``; anything
+else is retried, at most :data:`MAX_ATTEMPTS` attempts, the n-th retry n intervals later.
+
+Every worker process runs a :class:`Dispatcher` thread, but only the holder of a lease in the
+store sends: one dispatcher for the whole server, taken over within seconds if its worker dies.
+Each attempt is claimed in a transaction before it is sent, so it is made once, never twice,
+and an attempt cut short by a crash counts as a failed one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import logging
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import Protocol
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from .._exceptions import WriteFailed
+from .._loopback import opener
+from ..service.receipts import ReceiptPolicy
+from ..service.records import Receipt, ReceiptAttempt, Retention, Settings
+from ..service.stores import Journal, ReceiptQueue
+
+log = logging.getLogger("ihuyi_sandbox.receipts")
+
+MAX_ATTEMPTS = 3
+LEASE = "receipt-dispatcher"
+LEASE_SECONDS = 5.0
+POLL_SECONDS = 0.1
+PRUNE_SECONDS = 5.0
+
+
+def send(receipt: Receipt, form: dict[str, str], timeout: float,
+         clock: Callable[[], float] = time.time) -> tuple[ReceiptAttempt, bool]:
+    """One attempt: POST ``form``, and whether the receiver acknowledged it with ``success``. The
+    whole attempt ends within ``timeout``, not only each read."""
+    body = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(receipt.url, data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                                              "User-Agent": "ihuyi-sandbox receipts"})
+    status: int | None = None
+    answer, error = b"", ""
+    deadline = _Deadline(timeout)
+    try:
+        try:
+            with opener(receipt.url, redirects=False, handlers=deadline.handlers()).open(
+                    request, timeout=timeout) as response:
+                status, answer = response.status, response.read(4096)
+        except urllib.error.HTTPError as exc:
+            status, error = exc.code, f"HTTP {exc.code}"
+            if exc.headers.get("Location"):  # a redirect is not followed: the receipt goes to its URL only
+                error += f", a redirect to {exc.headers['Location']!r} (not followed)"
+            answer = exc.read(4096)
+    except http.client.HTTPException as exc:
+        error = f"the receiver's answer is not HTTP: {type(exc).__name__}: {str(exc)[:200]!r}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        error = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else str(reason)
+    finally:
+        deadline.cancel()
+    text = answer.decode("utf-8", "replace")
+    delivered = status == 200 and text.strip() == "success"
+    if deadline.expired.is_set() and not delivered:
+        error = "timed out"
+    elif not delivered and not error:
+        error = f"the receiver answered {text[:80]!r}, not 'success'"
+    return ReceiptAttempt(clock(), receipt.url, status, text[:1000], error), delivered
+
+
+class _Deadline:
+    """Shuts an attempt's connection when its time is up: the socket timeout bounds each read
+    only, and a receiver trickling its answer would outlast the stale sweep, which would then
+    count the attempt as interrupted while it still runs."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = threading.Event()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def handlers(self) -> list[urllib.request.BaseHandler]:
+        return [_WatchedHTTP(self._watch), _WatchedHTTPS(self._watch)]
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _watch(self, sock: socket.socket) -> None:
+        self._sock = sock
+        if self.expired.is_set():
+            _shut(sock)
+
+    def _expire(self) -> None:
+        self.expired.set()
+        if self._sock is not None:
+            _shut(self._sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already: the attempt is over
+        sock.shutdown(socket.SHUT_RDWR)  # wakes the read blocked on it, unlike close()
+
+
+class _Watching:
+    """A handler whose connections hand their socket to ``watch`` once connected."""
+
+    def __init__(self, watch: Callable[[socket.socket], None]) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def do_open(self, http_class: type[http.client.HTTPConnection], req: urllib.request.Request,
+                **kwargs: object) -> http.client.HTTPResponse:
+        watch = self.watch
+
+        class Watched(http_class):  # type: ignore[valid-type, misc]
+            def connect(self) -> None:
+                super().connect()
+                watch(self.sock)
+
+        return super().do_open(Watched, req, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTP(_Watching, urllib.request.HTTPHandler):
+    pass
+
+
+class _WatchedHTTPS(_Watching, urllib.request.HTTPSHandler):
+    pass
+
+
+class Dispatching(Journal, ReceiptQueue, Protocol):
+    """What the dispatcher needs of the store: the receipt queue, and the journal it keeps bounded."""
+
+
+class Dispatcher:
+    """Sends due receipts from one worker at a time (see the module's docstring), and keeps the
+    journal within its :class:`~ihuyi_sandbox.service.records.Retention` while it holds the lease.
+    ``form_of`` renders a receipt's fields (its product's :meth:`~ihuyi_sandbox.service.products.Product.receipt_form`)."""
+
+    def __init__(self, storage: "Dispatching", settings: Callable[[], Settings], policy: ReceiptPolicy,
+                 form_of: Callable[[Receipt], dict[str, str]], clock: Callable[[], float] = time.time,
+                 retention: Retention = Retention()) -> None:
+        self.storage = storage
+        self.form_of = form_of
+        self.settings = settings
+        self.policy = policy
+        self.clock = clock
+        self.retention = retention
+        self._pruned_at = 0.0
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="receipt")
+        self._thread = threading.Thread(target=self._run, name="receipt-dispatcher", daemon=True)
+
+    def start(self) -> "Dispatcher":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                self.tick()
+            except WriteFailed:
+                pass  # the store logs the spell once; the next round tries again
+            except Exception:  # the dispatcher must outlive any one bad moment (a locked store, say)
+                log.exception("receipt dispatcher: this round failed; trying again")
+
+    def tick(self) -> list[Receipt]:
+        """One round: if this dispatcher holds the lease, claim what is due and send it."""
+        now = self.clock()
+        if not self.storage.hold_lease(LEASE, self.owner, now, LEASE_SECONDS):
+            return []
+        if now - self._pruned_at >= PRUNE_SECONDS:  # the lease holder also keeps the journal bounded
+            self._pruned_at = now
+            self.storage.prune(keep=self.retention.max_rows, before=now - self.retention.max_age_seconds)
+            self.storage.checkpoint()
+        settings = self.settings()
+        claimed = self.storage.claim_receipts(
+            now, limit=32, stale_before=now - settings.receipt_timeout_seconds - LEASE_SECONDS - 5,
+            max_attempts=MAX_ATTEMPTS, retry_seconds=settings.receipt_retry_seconds)
+        for receipt in claimed:
+            self._pool.submit(self._attempt, receipt, settings)
+        return claimed
+
+    def _attempt(self, receipt: Receipt, settings: Settings) -> None:
+        # claimed receipts must be finished here: the pool drops what this raises, and the stale
+        # sweep would later blame a stop of the sandbox
+        try:
+            refusal = self.policy.refusal(receipt.url)
+            if refusal:
+                attempt, delivered = ReceiptAttempt(self.clock(), receipt.url, None, "", refusal), False
+            else:
+                attempt, delivered = send(receipt, self.form_of(receipt), settings.receipt_timeout_seconds, self.clock)
+        except Exception as exc:
+            log.exception("receipt for %s: the attempt failed in the sandbox", receipt.voiceid)
+            attempt = ReceiptAttempt(self.clock(), receipt.url, None, "", f"the sandbox failed: {exc!r}")
+            delivered = False
+        try:
+            self.storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
+                                        retry_seconds=settings.receipt_retry_seconds)
+        except WriteFailed:
+            pass  # the store logs the spell once; the stale sweep counts the attempt
+        except Exception:
+            log.exception("receipt for %s: its attempt could not be recorded", receipt.voiceid)

@@ -1,0 +1,280 @@
+"""The backend: answers each provider call against the store under the active scenario,
+journaling every one (moto's *backend* layer). It names no product: each call comes with its
+product, which decides the contract's code; everything else here is shared."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from functools import partial
+from typing import NamedTuple
+
+from .._exceptions import ScenarioError
+from ..wire.answers import OK, Answer, Method
+from ..wire.forms import answer_format
+from .faults import FAULTS
+from .products import Product
+from .receipts import ReceiptPolicy, refusals
+from .records import Facts, JournalEntry, Settings, masked
+from .scenarios import Rule, Scenario, load_file, parse
+from .scenarios.matching import Call, choose, matching, state_names
+from .stores import Storage
+
+log = logging.getLogger("ihuyi_sandbox")
+
+#: how often (seconds) a worker looks whether the active scenario file was edited
+WATCH_INTERVAL = 1.0
+
+
+class Outcome(NamedTuple):
+    """What to send back: the answer, and the scenario's fault and latency to apply to it."""
+
+    answer: Answer
+    fault: str | None = None
+    latency_seconds: float = 0.0
+    hang_seconds: float = 0.0
+
+
+class Request(NamedTuple):
+    """One provider call to handle: the product and method it names, its parameters, and who sent it."""
+
+    product: Product
+    method: Method
+    params: Mapping[str, str]
+    client_ip: str
+
+
+class Backend:
+    """Answers provider requests against a :class:`Storage` under the active :class:`Scenario`,
+    journaling every one."""
+
+    def __init__(self, storage: Storage, scenario: Scenario, clock: Callable[[], float] = time.time,
+                 policy: ReceiptPolicy = ReceiptPolicy()) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.policy = policy
+        self._use(scenario, version=-1)
+        self._watched: tuple[float, float] = (0.0, self._mtime())
+        #: the edited file being read and checked, see :meth:`_watch`
+        self._loading: tuple[str, Future[Scenario]] | None = None
+
+    @classmethod
+    def attach(cls, storage: Storage, *, policy: ReceiptPolicy = ReceiptPolicy()) -> "Backend":
+        """A backend for the scenario a running server already made active in ``storage``."""
+        active = storage.active_scenario()
+        if active is None:
+            raise RuntimeError("the database holds no active scenario: start the server, not a worker")
+        version, source, text = active
+        backend = cls(storage, parse(text, source), policy=policy)
+        backend._version = version
+        return backend
+
+    # -- the active scenario ----------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self.scenario.settings
+
+    def start(self, *, keep_state: bool) -> None:
+        """Make this backend's scenario the store's active one; keep the state only if asked and
+        the store was already running the same scenario (a restart)."""
+        self.check(self.scenario)
+        active = self.storage.active_scenario()
+        same = active is not None and active[1] == self.scenario.source
+        reset_to = None if keep_state and same else self.scenario.seed
+        self._version = self.storage.activate(self.scenario.text, self.scenario.source, reset_to=reset_to)
+
+    def switch(self, scenario: Scenario) -> None:
+        """Make ``scenario`` active for every worker and reset the state to its start."""
+        self.check(scenario)
+        version = self.storage.activate(scenario.text, scenario.source, reset_to=scenario.seed)
+        self._use(scenario, version)
+
+    def reset(self) -> None:
+        """Back to the active scenario's start: its state, no deliveries, no journal, no counters."""
+        self.switch(self.active())
+
+    def check(self, scenario: Scenario) -> None:
+        """Refuse a scenario whose receipt URLs the operator did not allow."""
+        problems = refusals((a.receipt_url for a in scenario.seed.accounts), self.policy)
+        if problems:
+            raise ScenarioError([f"{scenario.source}: {p}" for p in problems])
+
+    def active(self) -> Scenario:
+        """The scenario active now for every worker (another worker may have switched it)."""
+        active = self.storage.active_scenario()
+        if active is not None and active[0] != self._version:
+            self._refresh()
+        return self.scenario
+
+    def _use(self, scenario: Scenario, version: int) -> None:
+        self.scenario = scenario
+        self._states = state_names(scenario.rules)
+        self._version = version
+
+    def _refresh(self) -> None:
+        """Another worker switched scenario: read the one now active."""
+        active = self.storage.active_scenario()
+        if active is None:
+            return
+        version, source, text = active
+        try:
+            scenario = parse(text, source) if text else self.scenario
+        except ScenarioError:
+            scenario = self.scenario
+        self._use(scenario, version)
+        self._watched = (self._watched[0], self._mtime())
+
+    def _mtime(self) -> float:
+        try:
+            return os.stat(self.scenario.source).st_mtime
+        except OSError:
+            return 0.0
+
+    def _watch(self, now: float) -> None:
+        """Reload the rules when the active scenario's file was edited; a file that fails the
+        check keeps the old rules, and the log says why. The file is read and checked in a thread
+        of its own: a megabyte of TOML must not hold up the requests this worker serves meanwhile."""
+        if self._loading is not None:
+            if self._loading[1].done():
+                self._reloaded(*self._loading)
+            return
+        checked, seen = self._watched
+        if now - checked < WATCH_INTERVAL or self.scenario.source.startswith("<"):
+            return
+        mtime = self._mtime()
+        self._watched = (now, mtime)
+        if mtime == seen:
+            return
+        loading: Future[Scenario] = Future()
+        self._loading = (self.scenario.source, loading)
+        threading.Thread(target=_load, args=(loading, self.scenario.source), daemon=True,
+                         name="scenario-reload").start()
+
+    def _reloaded(self, source: str, loading: Future[Scenario]) -> None:
+        self._loading = None
+        if source != self.scenario.source:  # switched meanwhile: the edit is to a file no longer active
+            return
+        try:
+            scenario = loading.result()
+        except ScenarioError as exc:
+            more = f" (and {exc.count - 1} more: ihuyi-sandbox scenarios check lists them)" if exc.count > 1 else ""
+            log.warning("scenario %s changed but keeps its old rules: %s%s", source, exc.problems[0], more)
+            return
+        if scenario.text != self.scenario.text:
+            self._use(scenario, self.storage.activate(scenario.text, scenario.source, reset_to=None))
+            log.warning("scenario %s reloaded: %d rules", scenario.source, len(scenario.rules))
+
+    # -- requests ---------------------------------------------------------------------------------
+    def handle_many(self, calls: Sequence[Request]) -> list[Outcome | Exception]:
+        """Handle requests that arrived together in one
+        transaction, in order: one commit for all, which is what makes the server fast.
+
+        A request that raises (a bug of ours: the rules answer every input with a code) gets its
+        exception, and only it: the batch is rolled back and each request handled again in a
+        transaction of its own. Marking each request with a savepoint instead would cost every
+        request two statements for what never happens. If the transaction cannot begin or
+        commit, nothing is durable and every request gets that error. It never raises: every
+        request gets its outcome or its exception. Never call it inside a
+        transaction: it would join it, and a replay would apply requests twice.
+        """
+        try:
+            self._watch(self.clock())
+        except Exception:  # a scenario that cannot be reloaded now must not fail the requests
+            log.exception("scenario %s: checking the file for edits failed", self.scenario.source)
+        outcomes: list[Outcome | Exception] = []
+        began = False
+        try:
+            scenario = self.scenario
+            matched = [matching(scenario.rules, _call(call)) for call in calls]
+            with self.storage.transaction():
+                began = True
+                for call, candidates in zip(calls, matched):
+                    outcomes.append(self._handle(call, candidates, scenario))
+        except Exception as exc:  # noqa: BLE001 - the requests' answer
+            if began and len(outcomes) < len(calls) and len(calls) > 1:
+                return [self.handle_many([call])[0] for call in calls]
+            return [exc] * len(calls)
+        return outcomes
+
+    def handle(self, call: Request) -> Outcome:
+        """Decide, apply and journal one request; the answer is only returned once it is durable."""
+        (outcome,) = self.handle_many([call])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _handle(self, request: Request, candidates: tuple[Rule, ...], matched_by: Scenario) -> Outcome:
+        product, method, params, client_ip = request
+        now = self.clock()
+        account, mobile = params.get("account", ""), params.get("mobile", "")
+        facts = self.storage.facts(account, mobile, client_ip)
+        if facts.scenario_version != self._version:
+            self._refresh()
+        # the journal entry, but for what the answer decides (a partial: cheaper than dataclasses.replace)
+        journal = partial(JournalEntry, now, client_ip, method.name,
+                          masked(params, facts.account.apikey if facts.account is not None else ""))
+        fired = None
+        if self.scenario.rules:
+            call = _call(request)
+            if self.scenario is not matched_by:  # switched meanwhile: matched again, only then in the turn
+                candidates = matching(self.scenario.rules, call)
+            fired = choose(candidates, call, self.storage, states=self._states, now=now,
+                           seed=self.settings.random_seed)
+        if fired is None:
+            return Outcome(self._answer(request, facts, journal, now, product.default_outcome))
+        rule = fired.rule
+        delay = fired.latency_seconds
+        fault = FAULTS[rule.fault] if rule.fault is not None else None
+        if fault is not None and not fault.reaches_service:
+            # the request never reaches the service: nothing changes, nothing is answered by it
+            self.storage.record(journal(code=None, fault=rule.fault))
+            hang = rule.hang_seconds if fault.waits else 0.0
+            return Outcome(method.answer(product.failed), rule.fault, delay, hang)
+        if fired.code is not None and fired.code != OK:
+            if rule.freeze and account:
+                self.storage.update_account(account, auto_frozen=True)
+            self.storage.record(journal(code=fired.code, fault=rule.fault))
+            return Outcome(method.answer(fired.code), rule.fault, delay)
+        journal = partial(journal, fault=rule.fault)
+        forced_ok = fired.code == OK and method.issues_id
+        answer = self._answer(request, facts, journal, now, rule.outcome or product.default_outcome,
+                              forced_ok=forced_ok)
+        return Outcome(answer, rule.fault, delay)
+
+    def _answer(self, request: Request, facts: Facts, journal: Callable[..., JournalEntry], now: float,
+                outcome: str | None, *, forced_ok: bool = False) -> Answer:
+        """The contract's checks (or a forced success), applied and journaled."""
+        product, method, params, client_ip = request
+        if forced_ok:
+            code = product.unknown_account if facts.account is None else OK
+        else:
+            code = product.decide(method, params, facts, client_ip=client_ip, now=now,
+                                  skew=self.settings.password_skew)
+        if code == OK and method.issues_id:
+            url = facts.account.receipt_url if facts.account is not None else ""
+            delivery_id = self.storage.deliver(journal(code=int(code), outcome=outcome), receipt_url=url,
+                                               report_at=now + self.settings.receipt_delay_seconds)
+            if delivery_id is not None:
+                return method.answer(code, delivery_id)
+            code = product.exhausted
+        self.storage.record(journal(code=int(code)))
+        balance = facts.account.balance if facts.account is not None else 0
+        return method.answer(code, str(balance))
+
+
+def _load(into: Future[Scenario], source: str) -> None:
+    try:
+        into.set_result(load_file(source))
+    except BaseException as exc:  # noqa: BLE001 - handed to the worker, which logs it
+        into.set_exception(exc)
+
+
+def _call(request: Request) -> Call:
+    """What the rules match a request on."""
+    _, method, params, client_ip = request
+    return Call(method.name, params.get("account", ""), params.get("mobile", ""), params.get("content", ""),
+                answer_format(params), client_ip, method.codes)

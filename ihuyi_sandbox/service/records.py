@@ -1,0 +1,170 @@
+"""Plain data shared by the rules, the storage and the surfaces: no HTTP, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ..wire.answers import DEFAULT_NAMESPACE
+
+DEMO_APIID = "V00000001"
+DEMO_APIKEY = "0123456789abcdef0123456789abcdef"
+DEMO_BALANCE = 1000
+#: SQLite's INTEGER: the largest balance, and the largest count or seed a scenario may give
+MAX_INTEGER = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Account:
+    apiid: str
+    apikey: str
+    balance: int = 0
+    frozen: bool = False
+    #: frozen automatically for abuse (code 408), as opposed to frozen by the operator (4050)
+    auto_frozen: bool = False
+    #: the IPs the account registered ("备案ip"); empty means any IP may call
+    registered_ips: tuple[str, ...] = ()
+    #: where delivery receipts are POSTed ("" for none)
+    receipt_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the provider API answers; each one is a difference docs/contract.md §7 keeps configurable."""
+
+    #: XML namespace of the answers' root; "" for none (docs/contract.md §4)
+    namespace: str = DEFAULT_NAMESPACE
+    #: seconds a dynamic password's ``time`` may stray from the server's clock (§5)
+    password_skew: int = 300
+    #: ``num`` of a JSON GetNum answer as a string (the doc's type) or as a number
+    num_as_string: bool = True
+    #: seed of the draws for ``probability`` rules and latency ranges, so a run can be replayed
+    random_seed: int = 0
+    #: seconds from an accepted Submit to its receipt's first attempt (the call's duration)
+    receipt_delay_seconds: float = 3.0
+    #: the wait before retry n is n times this (60 s, then 120 s, as the real service does)
+    receipt_retry_seconds: float = 60.0
+    #: how long a receiver may take to answer one attempt
+    receipt_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much of the journal and the inbox a long-lived sandbox keeps: the newest ``max_rows``
+    requests, none older than ``max_age_seconds``."""
+
+    max_rows: int = 100_000
+    max_age_seconds: float = 7 * 86400
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The state a sandbox starts from, and returns to on reset."""
+
+    accounts: tuple[Account, ...] = (Account(DEMO_APIID, DEMO_APIKEY, DEMO_BALANCE),)
+    blacklist: frozenset[str] = frozenset()
+    refused_ips: frozenset[str] = frozenset()
+
+
+class Facts(NamedTuple):
+    """What the rules need to know of the state to answer one request."""
+
+    account: Account | None
+    ip_refused: bool = False
+    mobile_blacklisted: bool = False
+    #: bumped whenever the active scenario changes, so every worker notices
+    scenario_version: int = 0
+
+
+class JournalEntry(NamedTuple):
+    """One answered request. ``params`` never holds a password in clear. A named tuple, as
+    every value made per request: a frozen dataclass takes twice as long to build."""
+
+    time: float
+    client_ip: str
+    method: str
+    params: dict[str, str]
+    #: the code answered; ``None`` when a fault left the request unanswered
+    code: int | None = 0
+    voiceid: str = "0"
+    #: the scenario fault applied to the answer, if any
+    fault: str | None = None
+    #: the store's sequence number, newest highest: the cursor for paging
+    id: int = 0
+    #: for an accepted Submit: what became of the call (a key of a product's ``outcomes``)
+    outcome: str | None = None
+
+    @property
+    def account(self) -> str:
+        return self.params.get("account", "")
+
+    @property
+    def mobile(self) -> str:
+        return self.params.get("mobile", "")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A call the sandbox "placed": the code it read out to a mobile."""
+
+    voiceid: str
+    account: str
+    mobile: str
+    content: str
+    time: float
+    #: the store's sequence number, newest highest: the cursor for paging
+    id: int = 0
+    #: what became of the call (a key of a product's ``outcomes``)
+    outcome: str = "answered"
+    #: ``none`` (no receipt URL), ``pending``, ``sending``, ``sent`` or ``failed``
+    receipt: str = "none"
+
+
+@dataclass(frozen=True)
+class ReceiptAttempt:
+    time: float
+    url: str
+    status: int | None
+    body: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt to push (or pushed) for a delivery, with every attempt made."""
+
+    id: int
+    voiceid: str
+    account: str
+    mobile: str
+    outcome: str
+    url: str
+    #: when the call ended: the receipt's ``report_time``
+    report_at: float
+    #: ``pending``, ``sending``, ``sent`` or ``failed``
+    status: str
+    attempts: int
+    next_at: float
+    history: tuple[ReceiptAttempt, ...] = ()
+
+
+#: a key this long found inside a value is the key leaking; a shorter one may be a coincidence
+_KEY_IN_VALUE = 8
+
+
+def masked(params: Mapping[str, str], apikey: str = "") -> dict[str, str]:
+    """``params`` with the password replaced, and any value holding the account's ``apikey``
+    (a client that sends it under another name, ``Password=`` or ``password[]=``) or any name
+    holding it, so that no journal ever holds a key."""
+    copy = dict(params)  # a copy and one key set: a third of a comprehension's time, per request
+    if copy.get("password"):
+        copy["password"] = "***"
+    if apikey:
+        long_key = len(apikey) >= _KEY_IN_VALUE
+        for name, value in params.items():
+            if apikey in value if long_key else value == apikey:
+                copy[name] = "***"
+            if long_key and apikey in name:  # sent as a parameter's name (``KEY=1``, ``x[KEY]=1``)
+                copy[name.replace(apikey, "***")] = copy.pop(name)
+    return copy

@@ -1,0 +1,465 @@
+"""Checking a scenario's TOML (read with :mod:`tomllib`) whole before anything of it is used:
+every error is reported as ``file:line: reason`` and a scenario with an error is never
+half-loaded. The format is described in ``scenarios/README.md``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+import re2
+
+from ..._exceptions import ScenarioError
+from ..faults import FAULTS
+from ..products import all_codes, method_names, outcome_names
+from ..records import MAX_INTEGER, Account, Seed, Settings
+from .rules import (INITIAL_STATE, MAX_HANG_SECONDS, MAX_LATENCY_MS, MAX_NESTING, MAX_PATTERN_LENGTH,
+                    MAX_WINDOW_SECONDS, Limit, Rule, Scenario)
+
+_RE2 = re2.Options()
+_RE2.log_errors = False  # a refused pattern is reported as file:line, not on the server's stderr
+# RE2's default budget: smaller ones shrink its DFA cache, and it falls back to its slower
+# (still linear) NFA sooner
+_RE2.max_mem = 8 << 20
+
+TOP_KEYS = {"name", "description", "blacklist", "refused_ips", "settings", "accounts", "rules"}
+SETTING_KEYS = {"namespace", "password_skew", "num_as_string", "random_seed", "receipt_delay_seconds",
+                "receipt_retry_seconds", "receipt_timeout_seconds"}
+ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips", "receipt_url"}
+RULE_KEYS = {"name", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
+             "content_regex", "format", "client_ip", "state", "nth", "every", "from_call", "until_call",
+             "after_successes", "times", "probability", "limit", "code", "code_from_mobile", "latency_ms",
+             "fault", "hang_seconds", "freeze", "set_state", "outcome"}
+LIMIT_KEYS = {"count", "window_seconds", "per"}
+
+
+def parse(text: str, source: str = "<inline>") -> Scenario:
+    """Read and check a scenario; raise :class:`ScenarioError` listing every problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise ScenarioError([f"{source}:{found.group(1) if found else 1}: invalid TOML: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{source}:{_deep_line(text)}: {TOO_DEEP}"]) from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise ScenarioError([f"{source}:1: invalid TOML: {exc}"]) from None
+    checker = _Checker(text, source)
+    deep = too_deep(doc)
+    if deep is not None:
+        checker.fail(deep, TOO_DEEP)
+        raise ScenarioError(checker.problems)
+    scenario = checker.scenario(doc)
+    if checker.problems:
+        raise ScenarioError(checker.problems)
+    return scenario
+
+
+TOO_DEEP = f"tables and arrays nested more than {MAX_NESTING} deep"
+
+
+def too_deep(value: Any) -> tuple[Any, ...] | None:
+    """The path to the first value nested deeper than :data:`MAX_NESTING`, or ``None``; iterative,
+    so that no depth makes it raise."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, child in children:
+            if isinstance(child, (dict, list)):
+                if len(path) >= MAX_NESTING:
+                    return (*path, key)
+                stack.append((child, (*path, key)))
+    return None
+
+
+def _deep_line(text: str) -> int:
+    """The line where brackets first open more than :data:`MAX_NESTING` deep (strings and
+    comments aside, roughly): where a document too deep for the parser goes wrong."""
+    depth, quote = 0, ""
+    for number, line in enumerate(text.splitlines(), 1):
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return number
+            elif char in "]}":
+                depth -= 1
+    return 1
+
+
+_HEADER = re.compile(r"\s*\[\[\s*(rules|accounts)\s*\]\]|\s*\[\s*(settings)\s*\]")
+_KEY = re.compile(r"\s*(.*?)\s*=")
+
+
+class _Checker:
+    """Turns a parsed TOML document into a :class:`Scenario`, collecting every problem."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.splitlines()
+        self.text = text
+        self.source = source
+        self.problems: list[str] = []
+
+    # reporting --------------------------------------------------------------------------------
+    def fail(self, path: tuple[Any, ...], reason: str) -> None:
+        self.problems.append(f"{self.source}:{self.line_of(path)}: {reason}")
+
+    def line_of(self, path: tuple[Any, ...]) -> int:
+        """The line of ``path`` (``("rules", 2, "code")``) in the text, as near as can be told."""
+        tables, headers, keyed = self._index
+        start, end = 0, len(self.lines)
+        keys = list(path)
+        if keys and keys[0] in ("rules", "accounts") and len(keys) > 1 and isinstance(keys[1], int):
+            if keys[1] < len(headers[keys[0]]):
+                start = headers[keys[0]][keys[1]]
+                after = bisect.bisect_right(tables, start)
+                end = tables[after] if after < len(tables) else len(self.lines)
+                if len(keys) == 2:
+                    return start + 1
+            keys = keys[2:]
+        elif keys and keys[0] == "settings":
+            if headers["settings"]:
+                start = headers["settings"][0]
+                if len(keys) == 1:
+                    return start + 1
+            keys = keys[1:]
+        elif keys:
+            end = tables[0] if tables else len(self.lines)
+        if keys and isinstance(keys[0], str):
+            found = keyed.get(keys[0], [])
+            first = bisect.bisect_left(found, start)
+            if first < len(found) and found[first] < end:
+                return found[first] + 1
+        return start + 1
+
+    @cached_property
+    def _index(self) -> tuple[list[int], dict[str, list[int]], dict[str, list[int]]]:
+        """The lines that open tables, those of each table :meth:`line_of` names, and those of
+        each key, found in one pass: a file with a problem on every line is still checked in time
+        linear in its size."""
+        tables: list[int] = []
+        headers: dict[str, list[int]] = {"rules": [], "accounts": [], "settings": []}
+        keyed: dict[str, list[int]] = {}
+        for i, line in enumerate(self.lines):
+            if line.lstrip().startswith("["):
+                tables.append(i)
+                header = _HEADER.match(line)
+                if header:
+                    headers[header.group(1) or header.group(2)].append(i)
+            elif key := _KEY.match(line):
+                keyed.setdefault(key.group(1), []).append(i)
+        return tables, headers, keyed
+
+    # checking helpers ---------------------------------------------------------------------------
+    def unknown(self, table: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail((*path, key), f"unknown key {key!r}; accepted: {', '.join(sorted(allowed))}")
+
+    def typed(self, table: dict[str, Any], key: str, kind: type | tuple[type, ...], path: tuple[Any, ...],
+              default: Any = None, what: str = "") -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            self.fail((*path, key), f"{key} must be {what or _kind_name(kind)}, got {value!r}")
+            return default
+        if not isinstance(value, kind):
+            self.fail((*path, key), f"{key} must be {what or _kind_name(kind)}, got {value!r}")
+            return default
+        return value
+
+    def strings(self, table: dict[str, Any], key: str, path: tuple[Any, ...]) -> frozenset[str] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items) or not items:
+            self.fail((*path, key), f"{key} must be a string or a non-empty list of strings, got {value!r}")
+            return None
+        return frozenset(items)
+
+    def integer(self, table: dict[str, Any], key: str, path: tuple[Any, ...], minimum: int = 1,
+                maximum: int = MAX_INTEGER) -> int | None:
+        value = self.typed(table, key, int, path, what="an integer")
+        if value is not None and not minimum <= value <= maximum:
+            self.fail((*path, key), f"{key} must be between {minimum} and {maximum}, got {value}")
+            return None
+        return value
+
+    def regex(self, table: dict[str, Any], key: str, path: tuple[Any, ...]) -> re2._Regexp | None:
+        """A pattern for RE2, whose matching takes time linear in the input whatever the pattern
+        (Python's ``re`` can take years on a short mobile), so matching never holds a request up."""
+        pattern = self.typed(table, key, str, path, what="a regular expression")
+        if pattern is None:
+            return None
+        if len(pattern) > MAX_PATTERN_LENGTH:
+            self.fail((*path, key), f"{key} is longer than {MAX_PATTERN_LENGTH} characters")
+            return None
+        try:
+            return re2.compile(pattern, _RE2)
+        except re2.error as exc:
+            reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+            self.fail((*path, key), f"bad pattern {pattern!r}: {reason}; patterns are RE2 syntax "
+                                    "(no backreferences or lookaround: see scenarios/README.md)")
+            return None
+
+    # the document -------------------------------------------------------------------------------
+    def scenario(self, doc: dict[str, Any]) -> Scenario:
+        self.unknown(doc, TOP_KEYS, ())
+        name = self.typed(doc, "name", str, (), "")
+        if not name:
+            self.fail(("name",), "a scenario needs a name")
+        description = self.typed(doc, "description", str, (), "")
+        if not description:
+            self.fail(("description",), "a scenario needs a description")
+        settings = self.settings(self.typed(doc, "settings", dict, (), {}))
+        accounts = self.accounts(self.typed(doc, "accounts", list, (), [], "an array of tables ([[accounts]])"))
+        blacklist = self.strings(doc, "blacklist", ()) or frozenset()
+        refused = self.strings(doc, "refused_ips", ()) or frozenset()
+        raw_rules = self.typed(doc, "rules", list, (), [], "an array of tables ([[rules]])")
+        rules = tuple(r for i, raw in enumerate(raw_rules) if (r := self.rule(i, raw)) is not None)
+        self.states(rules)
+        return Scenario(name, description, Seed(tuple(accounts), blacklist, refused), settings, rules,
+                        self.source, self.text)
+
+    def settings(self, table: dict[str, Any]) -> Settings:
+        path = ("settings",)
+        self.unknown(table, SETTING_KEYS, path)
+        default = Settings()
+        skew = self.integer(table, "password_skew", path, minimum=0, maximum=86400)
+        seed = self.integer(table, "random_seed", path, minimum=-MAX_INTEGER - 1)
+        return Settings(
+            namespace=self.typed(table, "namespace", str, path, default.namespace),
+            password_skew=default.password_skew if skew is None else skew,
+            num_as_string=self.typed(table, "num_as_string", bool, path, default.num_as_string),
+            random_seed=default.random_seed if seed is None else seed,
+            receipt_delay_seconds=self.seconds(table, "receipt_delay_seconds", path, default.receipt_delay_seconds),
+            receipt_retry_seconds=self.seconds(table, "receipt_retry_seconds", path, default.receipt_retry_seconds),
+            receipt_timeout_seconds=self.seconds(table, "receipt_timeout_seconds", path,
+                                                 default.receipt_timeout_seconds),
+        )
+
+    def seconds(self, table: dict[str, Any], key: str, path: tuple[Any, ...], default: float) -> float:
+        value = self.typed(table, key, (int, float), path, what="a number of seconds")
+        if value is None:
+            return default
+        if not 0 <= value <= 86400:
+            self.fail((*path, key), f"{key} must be between 0 and 86400, got {value}")
+            return default
+        return float(value)
+
+    def accounts(self, tables: list[Any]) -> list[Account]:
+        accounts: list[Account] = []
+        seen: set[str] = set()
+        for i, table in enumerate(tables):
+            path = ("accounts", i)
+            if not isinstance(table, dict):
+                self.fail(path, "each account must be a table")
+                continue
+            self.unknown(table, ACCOUNT_KEYS, path)
+            apiid = self.typed(table, "apiid", str, path, "")
+            apikey = self.typed(table, "apikey", str, path, "")
+            if not apiid or not apikey:
+                self.fail(path, "an account needs a non-empty apiid and apikey")
+                continue
+            if apiid in seen:
+                self.fail((*path, "apiid"), f"account {apiid!r} is declared twice")
+            seen.add(apiid)
+            balance = self.integer(table, "balance", path, minimum=0)
+            accounts.append(Account(
+                apiid, apikey, balance or 0,
+                frozen=self.typed(table, "frozen", bool, path, False),
+                auto_frozen=self.typed(table, "auto_frozen", bool, path, False),
+                registered_ips=tuple(sorted(self.strings(table, "registered_ips", path) or ())),
+                receipt_url=self.receipt_url(table, path),
+            ))
+        return accounts
+
+    def receipt_url(self, table: dict[str, Any], path: tuple[Any, ...]) -> str:
+        url = self.typed(table, "receipt_url", str, path, "")
+        problem = url_problem(url) if url else None
+        if problem:
+            self.fail((*path, "receipt_url"), problem)
+            return ""
+        return url
+
+    def rule(self, index: int, table: Any) -> Rule | None:
+        path: tuple[Any, ...] = ("rules", index)
+        if not isinstance(table, dict):
+            self.fail(path, "each rule must be a table ([[rules]])")
+            return None
+        before = len(self.problems)
+        self.unknown(table, RULE_KEYS, path)
+        methods = self.strings(table, "method", path)
+        for method in methods or ():
+            if method not in method_names():
+                self.fail((*path, "method"), f"unknown method {method!r}; accepted: {', '.join(method_names())}")
+        fmt = self.typed(table, "format", str, path)
+        if fmt is not None and fmt not in ("xml", "json"):
+            self.fail((*path, "format"), f"format must be 'xml' or 'json', got {fmt!r}")
+        code = self.typed(table, "code", int, path, what="an integer")
+        if code is not None:
+            self.documented(code, methods, (*path, "code"))
+        latency = self.latency(table, path)
+        fault = self.typed(table, "fault", str, path)
+        if fault is not None and fault not in FAULTS:
+            self.fail((*path, "fault"), f"unknown fault {fault!r}; accepted: {', '.join(FAULTS)}")
+        hang = self.typed(table, "hang_seconds", (int, float), path, what="a number of seconds")
+        if hang is not None and fault != "hang":
+            self.fail((*path, "hang_seconds"), "hang_seconds needs fault = 'hang'")
+        if hang is not None and not 0 < hang <= MAX_HANG_SECONDS:
+            self.fail((*path, "hang_seconds"), f"hang_seconds must be above 0 and at most {MAX_HANG_SECONDS:g}")
+        probability = self.typed(table, "probability", (int, float), path, what="a number")
+        if probability is not None and not 0 <= probability <= 1:
+            self.fail((*path, "probability"), f"probability must be between 0 and 1, got {probability}")
+        limit = self.limit(table, path)
+        outcome = self.typed(table, "outcome", str, path)
+        if outcome is not None and outcome not in outcome_names():
+            self.fail((*path, "outcome"), f"unknown outcome {outcome!r}; accepted: {', '.join(outcome_names())}")
+        rule = Rule(
+            index=index,
+            name=self.typed(table, "name", str, path, ""),
+            methods=methods,
+            accounts=self.strings(table, "account", path),
+            mobiles=self.strings(table, "mobile", path),
+            mobile_prefix=self.typed(table, "mobile_prefix", str, path),
+            mobile_regex=self.regex(table, "mobile_regex", path),
+            contents=self.strings(table, "content", path),
+            content_regex=self.regex(table, "content_regex", path),
+            format=fmt,
+            client_ips=self.strings(table, "client_ip", path),
+            state=self.typed(table, "state", str, path),
+            nth=self.integer(table, "nth", path),
+            every=self.integer(table, "every", path),
+            from_call=self.integer(table, "from_call", path),
+            until_call=self.integer(table, "until_call", path),
+            after_successes=self.integer(table, "after_successes", path, minimum=0),
+            times=self.integer(table, "times", path),
+            probability=None if probability is None else float(probability),
+            limit=limit,
+            code=code,
+            code_from_mobile=self.typed(table, "code_from_mobile", bool, path, False),
+            latency_ms=latency,
+            fault=fault,
+            hang_seconds=float(hang) if hang is not None else 20.0,
+            freeze=self.typed(table, "freeze", bool, path, False),
+            set_state=self.typed(table, "set_state", str, path),
+            outcome=outcome,
+        )
+        if len(self.problems) == before:  # a rule with a bad key or value gets no second-hand complaints
+            self.impossible(rule, path)
+        return rule if len(self.problems) == before else None
+
+    def documented(self, code: int, methods: frozenset[str] | None, path: tuple[Any, ...]) -> None:
+        documented = all_codes()
+        if code not in documented:
+            self.fail(path, f"unknown code {code}; documented: {', '.join(str(int(c)) for c in sorted(documented))}")
+        elif methods and code not in (answered := all_codes(methods)):
+            named = "/".join(sorted(methods))
+            self.fail(path, f"code {code} is not a {named} code; {named} answers "
+                            f"{', '.join(str(int(c)) for c in sorted(answered))}")
+
+    def latency(self, table: dict[str, Any], path: tuple[Any, ...]) -> tuple[int, int] | None:
+        if "latency_ms" not in table:
+            return None
+        value = table["latency_ms"]
+        def ms(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_LATENCY_MS
+        if ms(value):
+            return (value, value)
+        if isinstance(value, list) and len(value) == 2 and all(ms(v) for v in value):
+            if value[0] > value[1]:
+                self.fail((*path, "latency_ms"), f"latency_ms range {value} runs backwards")
+                return None
+            return (value[0], value[1])
+        self.fail((*path, "latency_ms"), f"latency_ms must be milliseconds (an integer from 0 to {MAX_LATENCY_MS}) "
+                                             f"or a range [low, high] of them, got {value!r}")
+        return None
+
+    def limit(self, table: dict[str, Any], path: tuple[Any, ...]) -> Limit | None:
+        raw = self.typed(table, "limit", dict, path, what="a table {count, window_seconds, per}")
+        if raw is None:
+            return None
+        lpath = (*path, "limit")
+        for key in raw:
+            if key not in LIMIT_KEYS:
+                self.fail(lpath, f"unknown key {key!r} in limit; accepted: {', '.join(sorted(LIMIT_KEYS))}")
+        count = raw.get("count")
+        window = raw.get("window_seconds")
+        per = raw.get("per", "mobile")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_INTEGER:
+            self.fail(lpath, f"limit.count must be an integer from 1 to {MAX_INTEGER}, got {count!r}")
+            return None
+        if not isinstance(window, (int, float)) or isinstance(window, bool) or not 0 < window <= MAX_WINDOW_SECONDS:
+            self.fail(lpath, f"limit.window_seconds must be a number of seconds above 0 and at most "
+                             f"{MAX_WINDOW_SECONDS}, got {window!r}")
+            return None
+        if per not in ("mobile", "account"):
+            self.fail(lpath, f"limit.per must be 'mobile' or 'account', got {per!r}")
+            return None
+        return Limit(count, float(window), per)
+
+    def impossible(self, rule: Rule, path: tuple[Any, ...]) -> None:
+        """Conditions that can never hold together, and rules that would do nothing."""
+        if rule.nth is not None and rule.every is not None:
+            self.fail((*path, "every"), "nth and every cannot both be set: pick one")
+        if rule.from_call is not None and rule.until_call is not None and rule.from_call > rule.until_call:
+            self.fail((*path, "until_call"), f"until_call {rule.until_call} comes before from_call {rule.from_call}")
+        if rule.nth is not None and ((rule.from_call or 1) > rule.nth or (rule.until_call or rule.nth) < rule.nth):
+            self.fail((*path, "nth"), f"nth = {rule.nth} lies outside from_call/until_call")
+        if rule.code is not None and rule.code_from_mobile:
+            self.fail((*path, "code_from_mobile"), "code and code_from_mobile cannot both be set")
+        if rule.freeze and rule.limit is None:
+            self.fail((*path, "freeze"), "freeze needs a limit: only a frequency limit that trips freezes an account")
+        if rule.limit is not None and rule.code is None:
+            self.fail((*path, "limit"), "a limit needs the code it answers when it trips")
+        if rule.probability == 0:
+            self.fail((*path, "probability"), "probability = 0 never fires")
+        does = (rule.code is not None, rule.code_from_mobile, rule.latency_ms is not None, rule.fault is not None,
+                rule.set_state is not None, rule.outcome is not None)
+        if not any(does):
+            self.fail(path, "the rule does nothing: give it a code, code_from_mobile, latency_ms, fault, "
+                            "set_state or outcome")
+
+    def states(self, rules: tuple[Rule, ...]) -> None:
+        reachable = {INITIAL_STATE} | {r.set_state for r in rules if r.set_state}
+        for rule in rules:
+            if rule.state is not None and rule.state not in reachable:
+                self.fail(("rules", rule.index, "state"),
+                          f"state {rule.state!r} is never reached: no rule sets it and it is not {INITIAL_STATE!r}")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot receive receipts, or ``None``: it must be an absolute http(s) URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed or invalid [IPv6] host
+        return f"receipt_url {url!r} is not a URL: {exc}"
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return f"receipt URL {url!r}: its port is not a number from 0 to 65535"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"receipt_url must be an absolute http:// or https:// URL, got {url!r}"
+    return None
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "a table",
+             list: "an array"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)

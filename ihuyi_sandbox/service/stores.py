@@ -1,0 +1,121 @@
+"""What the service needs of where state lives, as four small protocols: the state (accounts,
+lists, the active scenario and deliveries), the journal, the shared counters and the receipt
+queue. ``storage/`` implements them (SQLite for one machine); a backend for several machines
+implements the same four and nothing above it changes. Any method that writes may raise
+:class:`~ihuyi_sandbox._exceptions.WriteFailed`.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from .records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
+
+
+class State(Protocol):
+    """Accounts, lists, the active scenario and what was delivered."""
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One transaction that every write of this thread inside it joins, committed at the end
+        or rolled back by an exception; inside another, it joins that one. The other three
+        protocols' writes join it too."""
+
+    def reset(self, seed: Seed) -> None:
+        """Replace accounts, blacklist and refused IPs by ``seed``; clear deliveries, journal
+        and counters. Ids already issued are never issued again."""
+
+    def activate(self, text: str, source: str, *, reset_to: Seed | None) -> int:
+        """Make a scenario (its TOML ``text``) the active one for every worker, clearing the
+        counters and, with ``reset_to``, the state; return the new scenario version."""
+
+    def active_scenario(self) -> tuple[int, str, str] | None:
+        """(version, source, text) of the active scenario; ``None`` for a never-seeded store."""
+
+    def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
+        """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
+
+    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
+        """Atomically take one unit from the account, record the delivery of ``entry``'s
+        content, journal it with the new id and, with a ``receipt_url``, queue its receipt
+        for ``report_at``. ``None`` (and nothing taken, nothing journaled) when the balance is 0."""
+
+    def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
+                   before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
+        """Deliveries, newest first; ``before``/``after`` are ids, for paging and following (with
+        ``after``: the ``limit`` oldest above it, so that following never skips one)."""
+
+    def account(self, apiid: str) -> Account | None: ...
+
+    def accounts(self) -> list[Account]: ...
+
+    def create_account(self, account: Account) -> bool:
+        """``False`` if the APIID exists already."""
+
+    def update_account(self, apiid: str, **fields: object) -> bool:
+        """``False`` if there is no such account."""
+
+    def delete_account(self, apiid: str) -> bool: ...
+
+    def listed(self, table: str) -> list[str]:
+        """The ``blacklist`` (mobiles) or the ``refused_ips``."""
+
+    def set_listed(self, table: str, value: str, present: bool) -> bool:
+        """Add to or remove from a list; ``False`` if nothing changed."""
+
+
+class Journal(Protocol):
+    """Every request answered, and keeping it (and the deliveries) within bounds."""
+
+    def record(self, entry: JournalEntry) -> None:
+        """Journal a request that took nothing."""
+
+    def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
+                mobile: str | None = None, since: float | None = None, before: int | None = None,
+                after: int | None = None, limit: int = 100) -> list[JournalEntry]:
+        """Answered requests, newest first."""
+
+    def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
+        """Forget all but the newest ``keep`` requests and deliveries, and all older than ``before``."""
+
+    def checkpoint(self) -> None:
+        """Fold recent writes into the main store, if the backend has such a step."""
+
+
+class Counters(Protocol):
+    """Named counters every worker shares: what scenario rules count and their states."""
+
+    def bump(self, key: str, by: int = 1) -> int:
+        """Add ``by`` to the named counter and return its new value."""
+
+    def counter(self, key: str) -> int: ...
+
+    def compare_and_set(self, key: str, old: int, new: int) -> bool:
+        """Set the counter to ``new`` if it holds ``old`` (absent counts as 0)."""
+
+    def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
+                         since: float | None = None) -> int: ...
+
+
+class ReceiptQueue(Protocol):
+    """Receipts waiting to be pushed, each attempt claimed once, by the one holder of a lease."""
+
+    def hold_lease(self, name: str, owner: str, now: float, ttl: float) -> bool: ...
+
+    def claim_receipts(self, now: float, *, limit: int, stale_before: float, max_attempts: int,
+                       retry_seconds: float) -> list[Receipt]: ...
+
+    def finish_attempt(self, receipt: Receipt, attempt: ReceiptAttempt, *, delivered: bool, max_attempts: int,
+                       retry_seconds: float) -> None: ...
+
+    def flush_receipts(self, now: float) -> int:
+        """Make every pending receipt due now; how many."""
+
+    def receipts(self, *, voiceid: str | None = None, account: str | None = None, status: str | None = None,
+                 limit: int = 100) -> list[Receipt]: ...
+
+
+class Storage(State, Journal, Counters, ReceiptQueue, Protocol):
+    """All four, in one store that can be closed: what the server opens."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,186 @@
+"""The exact bytes of an answer on the wire (docs/contract.md §4), rendered and parsed, for any
+product: each product declares its methods (:class:`Method`) and this module does the rest.
+
+The server renders with these functions and the client parses with them, so the two can never
+disagree about a body. lxml builds and reads the XML; the declaration is written by hand because
+lxml would quote it with single quotes, and the real service uses double quotes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+from lxml import etree
+
+from .._exceptions import MalformedBody
+
+DEFAULT_NAMESPACE = "http://106.ihuyi.com/"
+XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+#: the media types each format may carry (the sandbox sends the first; the rest are tolerated
+#: because the real service's XML Content-Type is not documented, docs/contract.md §4)
+CONTENT_TYPES = {"xml": ("text/xml", "application/xml"), "json": ("application/json",)}
+#: the code every product answers on success
+OK = 2
+_XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+@dataclass(frozen=True, eq=False)
+class Method:
+    """One method of a product's API (``method=Submit``) and the shape of its answer: ``root``
+    holding ``code``, ``msg`` and ``id_name``, one of ``codes`` with its message in ``messages``.
+
+    ``issues_id``: a success carries a fresh id, never ``0`` (Submit's ``voiceid``); otherwise the
+    value is a count (GetNum's balance), which a JSON answer may give as a number."""
+
+    name: str
+    root: str
+    id_name: str
+    codes: frozenset[int]
+    messages: Mapping[int, str] = field(repr=False)
+    issues_id: bool = False
+
+    def message(self, code: int) -> str:
+        try:
+            return self.messages[code]
+        except KeyError:
+            raise ValueError(f"{code!r} is not a documented {self.name} code") from None
+
+    def answer(self, code: int, value: str = "0") -> "Answer":
+        """The answer carrying ``code`` with the provider's own message (``value`` only on success)."""
+        return Answer(self, int(code), self.message(code), value if code == OK else "0")
+
+
+class Answer(NamedTuple):
+    """One answer of a provider API: ``value`` is the id (of a Submit) or the balance (of a
+    GetNum), ``"0"`` on failure."""
+
+    shape: Method
+    code: int
+    msg: str
+    value: str = "0"
+
+    @property
+    def method(self) -> str:
+        return self.shape.name
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+
+def render_xml(answer: Answer, namespace: str = DEFAULT_NAMESPACE) -> bytes:
+    head, tail = _xml_around_value(answer.shape, answer.code, answer.msg, namespace)
+    return head + answer.value.encode("ascii") + tail
+
+
+_VALUE_MARK = "VALUE"
+
+
+@lru_cache(maxsize=512)
+def _xml_around_value(shape: Method, code: int, msg: str, namespace: str) -> tuple[bytes, bytes]:
+    """The answer's bytes before and after its id (or balance), rendered once by lxml: only the
+    digits of the id change from one answer to the next."""
+    root = etree.Element(shape.root, nsmap={None: namespace} if namespace else None)
+    root.text = "\n"
+    for name, text in (("code", str(code)), ("msg", msg), (shape.id_name, _VALUE_MARK)):
+        child = etree.SubElement(root, f"{{{namespace}}}{name}" if namespace else name)
+        child.text = text
+        child.tail = "\n"
+    body = _XML_DECLARATION + etree.tostring(root, encoding="utf-8") + b"\n"
+    head, tail = body.split(f">{_VALUE_MARK}<".encode())
+    return head + b">", b"<" + tail
+
+
+def render_json(answer: Answer, num_as_string: bool = True) -> bytes:
+    quoted = answer.shape.issues_id or num_as_string
+    head, tail = _json_around_value(answer.shape, answer.code, answer.msg, quoted)
+    return head + answer.value.encode("ascii") + tail
+
+
+@lru_cache(maxsize=512)
+def _json_around_value(shape: Method, code: int, msg: str, quoted: bool) -> tuple[bytes, bytes]:
+    """The answer's bytes before and after its id (or balance), as for XML: the value is always
+    digits, so it needs no escaping, and a number-typed balance is the same digits unquoted."""
+    body = json.dumps({"code": code, "msg": msg, shape.id_name: _VALUE_MARK}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+    head, tail = body.rsplit(_VALUE_MARK.encode(), 1)
+    return (head, tail) if quoted else (head.removesuffix(b'"'), tail.removeprefix(b'"'))
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+
+
+@dataclass(frozen=True)
+class Api:
+    """A product's methods, for reading its answers: :meth:`parse_xml` tells the method by the
+    root element, :meth:`parse_json` needs to be told."""
+
+    methods: tuple[Method, ...]
+
+    def method(self, name: str) -> Method:
+        for method in self.methods:
+            if method.name == name:
+                return method
+        raise ValueError(f"unknown method {name!r}; accepted: {', '.join(self.names)}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.methods)
+
+    def parse(self, body: bytes, method: str, format: str = "xml") -> Answer:
+        return self.parse_json(body, method) if format == "json" else self.parse_xml(body)
+
+    def parse_xml(self, body: bytes) -> Answer:
+        """Read an XML answer whatever its namespace; raise :class:`MalformedBody` on anything else."""
+        try:
+            root = etree.fromstring(body, _PARSER)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            raise MalformedBody(f"not well-formed XML: {exc}") from None
+        root_name = etree.QName(root).localname
+        shape = next((m for m in self.methods if m.root == root_name), None)
+        if shape is None:
+            raise MalformedBody(f"unexpected root element <{root_name}>")
+        names = [etree.QName(child).localname if isinstance(child.tag, str) else "" for child in root]
+        if names != ["code", "msg", shape.id_name]:
+            raise MalformedBody(f"<{root_name}> holds {names}, expected ['code', 'msg', '{shape.id_name}']")
+        code, msg, value = ((child.text or "") for child in root)
+        return _checked(shape, code, msg, value)
+
+    def parse_json(self, body: bytes, method: str) -> Answer:
+        """Read a JSON answer to ``method``; raise :class:`MalformedBody` on anything else."""
+        shape = self.method(method)
+        try:
+            doc = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise MalformedBody(f"not valid JSON: {exc}") from None
+        id_name = shape.id_name
+        if not isinstance(doc, dict) or list(doc) != ["code", "msg", id_name]:
+            raise MalformedBody(f"expected an object with keys code, msg, {id_name}; got {body[:80]!r}")
+        code, msg, value = doc["code"], doc["msg"], doc[id_name]
+        if not isinstance(code, int) or isinstance(code, bool) or not isinstance(msg, str):
+            raise MalformedBody(f"wrong types in {body[:80]!r}")
+        if isinstance(value, int) and not shape.issues_id and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise MalformedBody(f"{id_name} must be a string, got {value!r}")
+        return _checked(shape, str(code), msg, value)
+
+
+def _checked(shape: Method, code_text: str, msg: str, value: str) -> Answer:
+    if not code_text.isascii() or not code_text.isdigit():
+        raise MalformedBody(f"code {code_text!r} is not a number")
+    code = int(code_text)
+    if code not in shape.codes:
+        raise MalformedBody(f"code {code} is not a documented {shape.name} code")
+    if msg != shape.message(code):
+        raise MalformedBody(f"message {msg!r} is not the documented one for code {code}")
+    if not value.isascii() or not value.isdigit():
+        raise MalformedBody(f"id {value!r} is not a decimal number")
+    if (code != OK and value != "0") or (code == OK and shape.issues_id and value == "0"):
+        raise MalformedBody(f"{shape.id_name} {value!r} does not fit code {code}")
+    return Answer(shape, code, msg, value)
