@@ -100,8 +100,9 @@ def drive(servers: Sequence[Server], workloads: Sequence[Workload], scripts: dic
     every server in turn, ``rounds`` times: a warm-up, then the measured run with RSS sampled.
 
     The turns alternate (A B, then B A, …), so a machine that speeds up or slows down during the
-    run (a shared virtual machine does, by 20% and more) favours neither server. Over several
-    rounds a server's figures are its mean req/s and its worst p50, p99 and memory."""
+    run (a shared virtual machine does; bench/RESULTS.md shows by how much) favours neither
+    server. Over several rounds a server's figures are its mean req/s and its worst p50, p99 and
+    memory."""
     targets = []
     for server in servers:
         for kind in KINDS:
