@@ -1,0 +1,1 @@
+"""Benchmark: ihuyi-sandbox against WireMock standalone, both journaling every request."""
