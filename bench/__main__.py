@@ -18,7 +18,7 @@ from . import __doc__ as DESCRIPTION  # the package's docstring, the first line 
 from .candidates import candidates, measure_candidate
 from .load import Load, drive
 from .processes import running
-from .report import (RunInfo, candidates_section, machine, machine_section, soak_section, update_results,
+from .report import (RunInfo, baseline_section, candidates_section, machine, machine_section, soak_section, update_results,
                      workloads_section)
 from .sandbox import default_serve_command, journal_counts, start_sandbox
 from .soak import soak
@@ -64,6 +64,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="the standalone jar (default: $WIREMOCK_JAR, else npm's under --cache-dir)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
                         help="npm --prefix where wiremock@3 is installed when missing (default: %(default)s)")
+    parser.add_argument("--baseline-cmd", metavar="SERVER_CMD",
+                        help="another install's serve command (as --server-cmd): run the workloads on it and on "
+                             "this checkout's sandbox, both up, in alternating turns, instead of against WireMock")
+    parser.add_argument("--baseline-label", default="baseline",
+                        help="what the baseline is, for the results' heading (e.g. a commit)")
     parser.add_argument("--compare-servers", action="store_true",
                         help="measure serving-stack candidates on submit-xml instead of the workloads")
     parser.add_argument("--soak", type=at_least(1), metavar="N",
@@ -97,6 +102,21 @@ def run_workloads(serve_command: Sequence[str], jar: Path | None, want_sandbox: 
     return workloads_section(info, sandbox, wiremock, rounds)
 
 
+def run_baseline(baseline_command: Sequence[str], label: str, serve_command: Sequence[str], workdir: Path,
+                 scripts: dict[str, Path], info: RunInfo, rounds: int) -> str:
+    """Every workload on the baseline's sandbox and this checkout's, in alternating turns."""
+    with ExitStack() as stack:
+        print(f"\nbefore ({label}): {shlex.join(baseline_command)} --port P --db … --scenario …", flush=True)
+        servers = [stack.enter_context(running(start_sandbox(baseline_command, workdir, "before", name="before")))]
+        print(f"after: {shlex.join(serve_command)} --port P --db … --scenario …", flush=True)
+        servers.append(stack.enter_context(running(start_sandbox(serve_command, workdir, "after", name="after"))))
+        before, after = drive(servers, WORKLOADS, scripts, info.load, rounds)
+    for server, target in zip(servers, (before, after)):
+        assert server.db is not None
+        target.journal = journal_counts(server.db)
+    return baseline_section(info, label, shlex.join(baseline_command), before, after, rounds)
+
+
 def run_candidates(serve_command: Sequence[str], workdir: Path, scripts: dict[str, Path], info: RunInfo) -> str:
     print("\nserving-stack candidates, submit-xml:", flush=True)
     load = replace(info.load, initial_warmup=0)  # no JIT among them: the per-run warm-up is enough
@@ -128,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     serve_command = shlex.split(args.server_cmd) if args.server_cmd else default_serve_command()
     load = Load(args.threads, args.connections, args.duration, args.warmup, args.initial_warmup)
-    want_workloads = args.all or not (args.compare_servers or args.soak)
+    want_workloads = not args.baseline_cmd and (args.all or not (args.compare_servers or args.soak))
     want_sandbox = args.only != "wiremock"
     want_wiremock = args.only != "sandbox" and bool(want_workloads or args.soak)
     jar = find_wiremock_jar(args.wiremock_jar, args.cache_dir, install=want_wiremock)
@@ -152,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             scripts[workload.name].write_text(lua_script(workload))
         if want_workloads:
             record("workloads", run_workloads(serve_command, jar, want_sandbox, workdir, scripts, info, args.rounds))
+        if args.baseline_cmd:
+            record("baseline", run_baseline(shlex.split(args.baseline_cmd), args.baseline_label, serve_command,
+                                            workdir, scripts, info, args.rounds))
         if args.compare_servers:
             record("candidates", run_candidates(serve_command, workdir, scripts, info))
         if args.soak:

@@ -140,6 +140,34 @@ def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: Tar
     return "\n".join(lines)
 
 
+def baseline_section(info: RunInfo, label: str, command: str, before: TargetResult, after: TargetResult,
+                     rounds: int) -> str:
+    """The same workloads on two sandboxes, up together and taking turns: ``before`` (another
+    install, ``command``) and ``after`` (this checkout's)."""
+    lines = [f"## Before and after: {label} vs this checkout", "",
+             *header_lines(info, f"{info.load.duration} s per run after a {info.load.warmup} s warm-up, each "
+                                 f"sandbox first warmed up by {info.load.initial_warmup} s of the mixed load; both up, "
+                                 f"each workload run {rounds} times on each in alternating turns (req/s: the mean; "
+                                 "p50, p99, RSS: the worst)"),
+             "", f"Before: `{command}`. After: this checkout's `serve`.", ""]
+    rows = []
+    for workload in WORKLOADS:
+        b, a = before.runs.get(workload.name), after.runs.get(workload.name)
+        if b is None or a is None:
+            continue
+        rows.append([workload.name, f"{b.result.rps:,.0f}", fmt_ms(b.result.p99_ms), f"{a.result.rps:,.0f}",
+                     fmt_ms(a.result.p99_ms), f"**{a.result.rps / b.result.rps:.2f}**"])
+    lines.append(table(["workload", "before req/s", "before p99", "after req/s", "after p99", "after / before"], rows))
+    errors = [f"{t.name} {name}: {r.result.non_2xx} non-2xx, {r.result.socket_errors} socket errors"
+              for t in (before, after) for name, r in t.runs.items() if r.result.errors]
+    lines += ["", "Errors: " + ("; ".join(errors) if errors else "none (no non-2xx answer, no socket error).")]
+    for target in (before, after):
+        if target.journal:
+            lines += ["", f"{target.name}: " + journal_sentence(target.journal, target.sent,
+                                                                target.wrk_runs * info.load.connections)]
+    return "\n".join(lines)
+
+
 def journal_sentence(journal: JournalCounts, sent: int, in_flight: int) -> str:
     """The correctness check: every answered request journaled, every Submit success paid
     for. wrk does not count the answers still in flight when a run ends, so the journal
@@ -217,7 +245,9 @@ def soak_section(info: RunInfo, results: Sequence[SoakResult], total: int) -> st
     return "\n".join(lines)
 
 
-SECTIONS = ("machine", "workloads", "candidates", "soak")
+#: the sections, in their order in the file; ``history`` is written by hand (comparisons kept for
+#: the record) and never by a run
+SECTIONS = ("machine", "workloads", "baseline", "candidates", "soak", "history")
 
 
 def update_results(path: Path, sections: dict[str, str]) -> None:

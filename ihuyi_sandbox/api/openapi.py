@@ -45,10 +45,10 @@ _PAGING = [_param("since", _TIME), _param("before", _INT, description="ids below
 
 def _provider_params(methods: tuple[str, ...]) -> list[dict[str, Any]]:
     return [
-    _param("method", {"type": "string", "enum": list(methods)}, required=True),
-    _param("account", _STRING), _param("password", _STRING), _param("mobile", _STRING),
-    _param("content", _STRING), _param("time", _STRING),
-    _param("format", {"type": "string", "description": "json for JSON; anything else (xml by default) for XML"}),
+        _param("method", {"type": "string", "enum": list(methods)}, required=True),
+        _param("account", _STRING), _param("password", _STRING), _param("mobile", _STRING),
+        _param("content", _STRING), _param("time", _STRING),
+        _param("format", {"type": "string", "description": "json for JSON; anything else (xml by default) for XML"}),
     ]
 
 

@@ -83,7 +83,7 @@ SCHEMA = (
     method TEXT NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL,
     code INTEGER, voiceid TEXT NOT NULL, fault TEXT, outcome TEXT)""",
     # A delivery is a successful Submit's journal row, read through this view: a copy in a table
-    # of its own (schema version 1) cost a third of the SQLite work of a Submit. The partial
+    # of its own (schema version 1) was a large share of the SQLite work of a Submit. The partial
     # indexes serve the inbox's lookups and the scenario limits' counts (by mobile or account,
     # within a time window), which run inside the write transaction of every Submit.
     f"""CREATE VIEW IF NOT EXISTS deliveries AS
@@ -248,7 +248,7 @@ class SQLiteStorage:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=30000")
         # after each checkpoint that empties the WAL, cut the file back: a long run's WAL
-        # otherwise keeps the largest size it ever reached (165 MB after a million requests)
+        # otherwise keeps the largest size it ever reached (bench/RESULTS.md, soak)
         db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         return db
 
@@ -369,7 +369,7 @@ class SQLiteStorage:
                    before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
         where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after)
         # the page's ids first, then its rows: sorting whole rows of the view would compute
-        # every delivery's voice id and content (70 ms for 50,000 deliveries to one number)
+        # every delivery's voice id and content, which grows with the deliveries to one number
         with self._connection() as db:
             rows = db.execute("SELECT voiceid, account, mobile, content, time, id, outcome, coalesce("
                               "(SELECT status FROM receipts r WHERE r.voiceid = d.voiceid), 'none') FROM deliveries d "
