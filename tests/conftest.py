@@ -17,5 +17,5 @@ def make_client() -> Callable[..., Client]:
 def client() -> Client:
     return new_client()
 
-# tests/plugin_project is an outside project: test_pytest_plugin.py runs it as its own pytest session
+# tests/plugin_project is an outside project: testing/test_pytest_plugin.py runs it as its own pytest session
 collect_ignore = ["plugin_project"]

@@ -14,7 +14,7 @@ from tests.support import scenario_text
 from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY
 from ihuyi_sandbox.testing import running_sandbox
 
-SEED_PAGE = Path(__file__).resolve().parents[1] / "tests" / "data" / "ihuyi-voice-api.txt"
+SEED_PAGE = Path(__file__).resolve().parents[1] / "data" / "ihuyi-voice-api.txt"
 php = shutil.which("php")
 pytestmark = pytest.mark.skipif(php is None and not __import__("os").environ.get("CI"),
                                 reason="php-cli is not installed (CI installs it)")

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from tests.support import DEMO
 from ihuyi_sandbox.testing import running_sandbox
-from tests.test_pytest_plugin import run_pytest
-from tests.test_receipts import receiver
+from tests.testing.test_pytest_plugin import run_pytest
+from tests.server.test_receipt_dispatch import receiver
 
 from ihuyi_sandbox.client import VoiceClient
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError, wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class RecordingProxy:

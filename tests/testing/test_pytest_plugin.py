@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).parent / "plugin_project"
-README = Path(__file__).resolve().parents[1] / "README.md"
+PROJECT = Path(__file__).resolve().parents[1] / "plugin_project"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def run_pytest(*args: str, autoload: bool = True) -> subprocess.CompletedProcess[str]:

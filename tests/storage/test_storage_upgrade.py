@@ -14,7 +14,7 @@ from ihuyi_sandbox.service.records import Account, JournalEntry
 from ihuyi_sandbox.storage import SQLiteStorage
 
 #: the schema of version 1 (up to November 2026), as those versions created it
-SCHEMA_V1 = (Path(__file__).parent / "data" / "schema_v1.sql").read_text()
+SCHEMA_V1 = (Path(__file__).resolve().parents[1] / "data" / "schema_v1.sql").read_text()
 
 
 def params(mobile: str, content: str) -> str:

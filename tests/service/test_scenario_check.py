@@ -10,7 +10,7 @@ import pytest
 
 from ihuyi_sandbox.service.scenarios import ScenarioError, parse, scenario_names
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 HEAD = 'name = "t"\ndescription = "d"\n'
 
 
