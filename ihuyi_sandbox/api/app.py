@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .._exceptions import WriteFailed
 from ..service.backend import Backend
-from ..service.products import by_path
+from ..service.products import by_path, routes
 from ..storage import SQLiteStorage, Storage
 from . import inbox, provider, sandbox
 from .bridge import BODY_REFUSED, WSGIBridge
@@ -70,8 +70,14 @@ class SandboxRSGI:
         max_body = app.config["MAX_CONTENT_LENGTH"]
         self.backend = backend = backend_of(app)
         self.stopping = asyncio.Event()
-        self.providers = {path: provider.ProviderRSGI(backend, product, max_body, body_timeout, stopping=self.stopping)
-                          for path, product in by_path().items()}
+        def surface(entries: tuple) -> provider.ProviderRSGI:
+            return provider.ProviderRSGI(backend, entries, max_body, body_timeout, stopping=self.stopping)
+
+        table = routes()
+        self.providers = {path: surface(entries) for path, entries in table.items()}
+        # a base URL ending in /_<selector> picks one product on a path it shares (docs/contract.md §9)
+        self.providers |= {f"/_{product.selector}{path}": surface(((product, route),))
+                           for path, entries in table.items() for product, route in entries}
         storage = backend.storage
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
                                stopping=self.stopping, changes=lambda: storage.deliveries(limit=1))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from granian.rsgi import HTTPProtocol, Scope
 
     from ..service.backend import Backend
-    from ..service.products import Product
+    from ..service.products import Product, Route
 
 #: HEAD is answered as GET without the body, OPTIONS with the list, as PHP behind nginx does
 ALLOW = "GET, HEAD, OPTIONS, POST"
@@ -40,35 +41,48 @@ ALLOW = "GET, HEAD, OPTIONS, POST"
 log = logging.getLogger("ihuyi_sandbox")
 
 
-def read_request(product: "Product", http_method: str, query: bytes, content_type: str | None, body: bytes,
-                 client_ip: str) -> Request | Reply:
-    """The call to handle, or the answer already (a wrong HTTP method, an unknown ``method=``)."""
+def read_request(candidates: tuple["Product", ...], route: "Route", http_method: str, query: bytes,
+                 content_type: str | None, body: bytes, client_ip: str, host: str = "") -> Request | Reply:
+    """The call to handle, or the answer already (a wrong HTTP method, an unknown ``method=``).
+
+    ``candidates`` are the products answering on the path, its default first; a ``Host`` naming
+    one of the real service's hosts narrows them (docs/contract.md §9)."""
     if http_method not in ("GET", "POST", "HEAD"):
         if http_method == "OPTIONS":
             return Reply(200, b"", headers=(("Allow", ALLOW),))
         return text_reply(405, f"{http_method} is not accepted here: use GET or POST", (("Allow", ALLOW),))
     query_params, params = request_params(query, content_type, body)
-    name = query_params.get("method") or params.get("method", "")
-    method = product.method(name)
-    if method is None:
+    name = route.method or query_params.get("method") or params.get("method", "")
+    having = tuple(p for p in candidates if p.method(name) is not None)
+    if not having:
         shown = f"unknown method {name!r}" if name else "missing method"
-        accepted = " or ".join(f"method={n}" for n in product.api.names)
-        return text_reply(400, f"{shown}: {product.path.rsplit('/', 1)[-1]} answers {accepted} "
+        names = dict.fromkeys(m for p in candidates for m in p.api().names)
+        accepted = " or ".join(f"method={n}" for n in names)
+        return text_reply(400, f"{shown}: {route.path.rsplit('/', 1)[-1]} answers {accepted} "
                                "(in the query string, case-sensitive)")
-    return Request(product, method, params, client_ip)
+    if len(having) > 1 and host:
+        named = tuple(p for p in having if _hostname(host) in p.hosts)
+        having = named or having
+    return Request(having, name, params, client_ip)
 
 
-def answer(outcome: Outcome, params: dict[str, str], settings: Settings) -> Reply:
+def _hostname(host: str) -> str:
+    """The name in a ``Host`` header, its port left out."""
+    name = host.rpartition(":")[0] if host.rfind(":") > host.rfind("]") else host
+    return name.strip("[]").lower().rstrip(".")
+
+
+def answer(outcome: Outcome, params: Mapping[str, str], settings: Settings, route: "Route") -> Reply:
     """The backend's outcome on the wire, its scenario fault carried out (the waits of latency
     and hang are the caller's, who knows how to wait)."""
-    reply = render(outcome.answer, answer_format(params), settings)
+    reply = render(outcome.answer, route.format or answer_format(params), settings, route.num_as_number)
     return FAULTS[outcome.fault].carry_out(reply) if outcome.fault else reply
 
 
-def render(answer: Answer, format: str, settings: Settings) -> Reply:
+def render(answer: Answer, format: str, settings: Settings, num_as_number: bool = False) -> Reply:
     """The answer in the requested format: JSON for ``json``, XML for anything else."""
     if format == "json":
-        return Reply(200, render_json(answer, settings.num_as_string), JSON_CONTENT_TYPE)
+        return Reply(200, render_json(answer, settings.num_as_string and not num_as_number), JSON_CONTENT_TYPE)
     return Reply(200, render_xml(answer, settings.namespace), XML_CONTENT_TYPE)
 
 
@@ -85,12 +99,15 @@ def failure(exc: Exception, max_body: int, path: str, http_method: str) -> Reply
 
 
 class ProviderRSGI:
-    """One product's path as an RSGI application whose requests are handled in batches on the loop."""
+    """One path of the provider API (the products answering on it, its default first) as an RSGI
+    application whose requests are handled in batches on the loop."""
 
-    def __init__(self, backend: "Backend", product: "Product", max_body: int, body_timeout: float, *,
-                 stopping: asyncio.Event | None = None) -> None:
+    def __init__(self, backend: "Backend", entries: tuple[tuple["Product", "Route"], ...], max_body: int,
+                 body_timeout: float, *, stopping: asyncio.Event | None = None) -> None:
         self.backend = backend
-        self.product = product
+        self.candidates = tuple(product for product, _ in entries)
+        self.route = entries[0][1]
+        self.shared = len(entries) > 1
         self.max_body = max_body
         self.body_timeout = body_timeout
         #: the worker's event loop, given before the first request (``SandboxRSGI.__rsgi_init__``)
@@ -104,8 +121,9 @@ class ProviderRSGI:
         http_method = scope.method
         try:
             body = await read_body(scope, proto, self.max_body, self.body_timeout) if http_method == "POST" else b""
-            request = read_request(self.product, http_method, query_bytes(scope), scope.headers.get("content-type"),
-                                   body, client_host(scope))
+            request = read_request(self.candidates, self.route, http_method, query_bytes(scope),
+                                   scope.headers.get("content-type"), body, client_host(scope),
+                                   scope.headers.get("host", "") if self.shared else "")
             if isinstance(request, Reply):
                 reply = request
             else:
@@ -113,11 +131,11 @@ class ProviderRSGI:
                 if outcome.latency_seconds or outcome.hang_seconds:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
-                reply = answer(outcome, request.params, self.backend.settings)
+                reply = answer(outcome, request.params, self.backend.settings, self.route)
         except BodyRefused as refused:
             reply = text_reply(refused.status, refused.reason, refused.headers)
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
-            reply = failure(exc, self.max_body, self.product.path, http_method)
+            reply = failure(exc, self.max_body, self.route.path, http_method)
         proto.response_bytes(reply.status, reply.header_list, b"" if http_method == "HEAD" else reply.body)
 
     def _handle(self, request: Request) -> "asyncio.Future[Outcome]":

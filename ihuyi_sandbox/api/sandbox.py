@@ -216,7 +216,8 @@ ACCOUNT_FIELDS: dict[str, type] = {"apiid": str, "apikey": str, "balance": int, 
 
 
 def account_json(account: Account) -> dict[str, Any]:
-    return {**asdict(account), "registered_ips": list(account.registered_ips)}
+    return {**asdict(account), "registered_ips": list(account.registered_ips), "products": list(account.products),
+            "limits": {k: v for k, v in asdict(account.limits).items() if v is not None}}
 
 
 def _checked_account_fields(body: dict[str, Any]) -> dict[str, Any]:

@@ -10,14 +10,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from .._exceptions import ScenarioError
 from ..wire.answers import OK, Answer, Method
 from ..wire.forms import answer_format
 from .faults import FAULTS
-from .products import Product
+from .products import Context, Decision, Product, resolve
 from .receipts import ReceiptPolicy, refusals
 from .records import Facts, JournalEntry, Settings, masked
 from .scenarios import Rule, Scenario, load_file, parse
@@ -40,10 +40,11 @@ class Outcome(NamedTuple):
 
 
 class Request(NamedTuple):
-    """One provider call to handle: the product and method it names, its parameters, and who sent it."""
+    """One provider call to handle: the products that answer on its path (narrowed by a selector
+    or host, the path's default first), the method it names, its parameters, and who sent it."""
 
-    product: Product
-    method: Method
+    candidates: tuple[Product, ...]
+    method: str
     params: Mapping[str, str]
     client_ip: str
 
@@ -208,59 +209,74 @@ class Backend:
         return outcome
 
     def _handle(self, request: Request, candidates: tuple[Rule, ...], matched_by: Scenario) -> Outcome:
-        product, method, params, client_ip = request
+        _, method_name, params, client_ip = request
         now = self.clock()
+        settings = self.settings
         account, mobile = params.get("account", ""), params.get("mobile", "")
         facts = self.storage.facts(account, mobile, client_ip)
         if facts.scenario_version != self._version:
             self._refresh()
+        product = resolve(request.candidates, facts.account, params)
+        method = product.api(settings).by_name[method_name]
+        apikey = facts.account.apikey if facts.account is not None else ""
+        if facts.account is not None and not product.belongs(facts.account):
+            facts = facts._replace(account=None)  # another product's account: unknown to this one
         # the journal entry, but for what the answer decides (a partial: cheaper than dataclasses.replace)
-        journal = partial(JournalEntry, now, client_ip, method.name,
-                          masked(params, facts.account.apikey if facts.account is not None else ""))
+        journal = partial(JournalEntry, now, client_ip, method.name, masked(params, apikey), product=product.name)
         fired = None
         if self.scenario.rules:
             call = _call(request)
             if self.scenario is not matched_by:  # switched meanwhile: matched again, only then in the turn
                 candidates = matching(self.scenario.rules, call)
-            fired = choose(candidates, call, self.storage, states=self._states, now=now,
-                           seed=self.settings.random_seed)
+            candidates = tuple(rule for rule in candidates if rule.products is None or product.name in rule.products)
+            fired = choose(candidates, call, self.storage, states=self._states, now=now, seed=settings.random_seed)
         if fired is None:
-            return Outcome(self._answer(request, facts, journal, now, product.default_outcome))
+            return Outcome(self._answer(product, method, request, facts, journal, now, product.default_outcome))
         rule = fired.rule
         delay = fired.latency_seconds
+        code = fired.code if fired.code in method.codes else None  # a code this product's method lacks
         fault = FAULTS[rule.fault] if rule.fault is not None else None
         if fault is not None and not fault.reaches_service:
             # the request never reaches the service: nothing changes, nothing is answered by it
             self.storage.record(journal(code=None, fault=rule.fault))
             hang = rule.hang_seconds if fault.waits else 0.0
             return Outcome(method.answer(product.failed), rule.fault, delay, hang)
-        if fired.code is not None and fired.code != OK:
+        if code is not None and code != OK:
             if rule.freeze and account:
                 self.storage.update_account(account, auto_frozen=True)
-            self.storage.record(journal(code=fired.code, fault=rule.fault))
-            return Outcome(method.answer(fired.code), rule.fault, delay)
+            self.storage.record(journal(code=code, fault=rule.fault))
+            return Outcome(method.answer(code), rule.fault, delay)
         journal = partial(journal, fault=rule.fault)
-        forced_ok = fired.code == OK and method.issues_id
-        answer = self._answer(request, facts, journal, now, rule.outcome or product.default_outcome,
+        forced_ok = code == OK and method.issues_id
+        answer = self._answer(product, method, request, facts, journal, now, rule.outcome or product.default_outcome,
                               forced_ok=forced_ok)
         return Outcome(answer, rule.fault, delay)
 
-    def _answer(self, request: Request, facts: Facts, journal: Callable[..., JournalEntry], now: float,
-                outcome: str | None, *, forced_ok: bool = False) -> Answer:
+    def _answer(self, product: Product, method: Method, request: Request, facts: Facts,
+                journal: Callable[..., JournalEntry], now: float, outcome: str | None, *,
+                forced_ok: bool = False) -> Answer:
         """The contract's checks (or a forced success), applied and journaled."""
-        product, method, params, client_ip = request
-        if forced_ok:
-            code = product.unknown_account if facts.account is None else OK
+        params, client_ip = request.params, request.client_ip
+        if forced_ok and facts.account is None:
+            decision = Decision(product.unknown_account)
         else:
-            code = product.decide(method, params, facts, client_ip=client_ip, now=now,
-                                  skew=self.settings.password_skew)
+            context = Context(facts, client_ip, now, self.settings, self.storage, self.storage)
+            decision = product.decide(method, params, context)
+            if forced_ok and decision.code != OK:  # forced: the checks give only the units and the text
+                decision = decision._replace(code=OK)
+        code = decision.code
         if code == OK and method.issues_id:
             url = facts.account.receipt_url if facts.account is not None else ""
-            delivery_id = self.storage.deliver(journal(code=int(code), outcome=outcome), receipt_url=url,
+            entry = journal(code=int(code), outcome=outcome, units=decision.units, text=decision.text)
+            delivery_id = self.storage.deliver(entry, receipt_url=url,
                                                report_at=now + self.settings.receipt_delay_seconds)
             if delivery_id is not None:
                 return method.answer(code, delivery_id)
             code = product.exhausted
+        elif code == OK and decision.value is not None:
+            # a success that is no delivery but hands back an id of its own (AddTemplate's templateid)
+            self.storage.record(journal(code=int(code), voiceid=decision.value))
+            return method.answer(code, decision.value)
         self.storage.record(journal(code=int(code)))
         balance = facts.account.balance if facts.account is not None else 0
         return method.answer(code, str(balance))
@@ -274,7 +290,14 @@ def _load(into: Future[Scenario], source: str) -> None:
 
 
 def _call(request: Request) -> Call:
-    """What the rules match a request on."""
-    _, method, params, client_ip = request
-    return Call(method.name, params.get("account", ""), params.get("mobile", ""), params.get("content", ""),
-                answer_format(params), client_ip, method.codes)
+    """What the rules match a request on (before the product is known: the codes any candidate's
+    method answers)."""
+    candidates, method_name, params, client_ip = request
+    return Call(method_name, params.get("account", ""), params.get("mobile", ""), params.get("content", ""),
+                answer_format(params), client_ip, _codes(candidates, method_name))
+
+
+@lru_cache(maxsize=64)
+def _codes(candidates: tuple[Product, ...], method_name: str) -> frozenset[int]:
+    return frozenset(code for product in candidates if (m := product.method(method_name)) is not None
+                     for code in m.codes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..wire.answers import DEFAULT_NAMESPACE
@@ -27,6 +27,34 @@ class Account:
     registered_ips: tuple[str, ...] = ()
     #: where delivery receipts are POSTed ("" for none)
     receipt_url: str = ""
+    #: the products it may use, the first its default; empty: the products its APIID's prefix names
+    #: (``VM`` voice notice, ``V`` voice, ``C`` SMS, ``I`` international, ``M`` marketing), or any
+    products: tuple[str, ...] = ()
+    #: where handset replies (上行回复) and template reviews are POSTed ("" for none)
+    reply_url: str = ""
+    #: the provider's frequency limits, off unless set
+    limits: "Limits" = field(default_factory=lambda: Limits())
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The provider's frequency limits on one account's messages to one number (docs/contract.md
+    §9); ``None`` is no limit. Counted over the deliveries the store holds."""
+
+    #: 4080: messages within one second
+    per_second: int | None = None
+    #: 4082: messages within a day
+    per_day: int | None = None
+    #: 4085: verification codes within a day
+    codes_per_day: int | None = None
+    #: 4083: the same text within a minute
+    identical_per_minute: int | None = None
+    #: 408: once a number got this many within a day it is blacklisted, and the answer says so
+    blacklist_after: int | None = None
+
+    def any(self) -> bool:
+        return any(v is not None for v in (self.per_second, self.per_day, self.codes_per_day,
+                                           self.identical_per_minute, self.blacklist_after))
 
 
 @dataclass(frozen=True)
@@ -47,6 +75,13 @@ class Settings:
     receipt_retry_seconds: float = 60.0
     #: how long a receiver may take to answer one attempt
     receipt_timeout_seconds: float = 10.0
+    #: which texts the codes carry: ``live`` (what the service answers today) or ``doc`` (its documents')
+    message_set: str = "live"
+    #: the id element of the voice products' Submit answers: ``voiceid`` or ``smsid`` (§4)
+    voice_id_element: str = "voiceid"
+    #: seconds until a template added with AddTemplate is approved (and its review pushed); a
+    #: scenario's templates may say otherwise
+    template_review_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +100,8 @@ class Seed:
     accounts: tuple[Account, ...] = (Account(DEMO_APIID, DEMO_APIKEY, DEMO_BALANCE),)
     blacklist: frozenset[str] = frozenset()
     refused_ips: frozenset[str] = frozenset()
+    #: the accounts' own templates (the products' built-in ones are always there)
+    templates: tuple["Template", ...] = ()
 
 
 class Facts(NamedTuple):
@@ -94,6 +131,12 @@ class JournalEntry(NamedTuple):
     id: int = 0
     #: for an accepted Submit: what became of the call (a key of a product's ``outcomes``)
     outcome: str | None = None
+    #: the product that answered
+    product: str = "voice"
+    #: the balance units an accepted Submit takes: its parts (a long SMS), times its numbers (marketing)
+    units: int = 1
+    #: the text an accepted Submit delivered, when it is not its ``content`` (a template filled in)
+    text: str | None = None
 
     @property
     def account(self) -> str:
@@ -106,7 +149,8 @@ class JournalEntry(NamedTuple):
 
 @dataclass(frozen=True)
 class Delivery:
-    """A call the sandbox "placed": the code it read out to a mobile."""
+    """A message the sandbox "sent" (a call placed, an SMS delivered): its text to a mobile (or,
+    for a marketing batch, the comma-joined mobiles)."""
 
     voiceid: str
     account: str
@@ -119,6 +163,9 @@ class Delivery:
     outcome: str = "answered"
     #: ``none`` (no receipt URL), ``pending``, ``sending``, ``sent`` or ``failed``
     receipt: str = "none"
+    product: str = "voice"
+    #: the balance units it took
+    units: int = 1
 
 
 @dataclass(frozen=True)
@@ -147,6 +194,42 @@ class Receipt:
     attempts: int
     next_at: float
     history: tuple[ReceiptAttempt, ...] = ()
+    product: str = "voice"
+    #: ``receipt`` (what became of a delivery), ``reply`` (a handset's 上行回复) or ``template`` (a review)
+    kind: str = "receipt"
+    #: the fields to POST, when they were fixed as it was queued (a reply's, a review's); a
+    #: receipt's are rendered from its outcome by its product
+    form: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message template of one account and product: text with ``【变量】`` placeholders."""
+
+    id: int
+    account: str
+    product: str
+    content: str
+    #: ``pending`` (cannot match yet), ``approved`` or ``rejected``
+    status: str = "approved"
+    created: float = 0.0
+    #: when a pending template is reviewed
+    review_at: float | None = None
+    #: why a rejected one was
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handset's reply (上行回复) to an account, as ``POST /_sandbox/replies`` records it."""
+
+    id: int
+    time: float
+    account: str
+    mobile: str
+    content: str
+    #: the delivery it answers (the newest to that mobile from that account), "" if none
+    smsid: str = ""
 
 
 #: a key this long found inside a value is the key leaking; a shorter one may be a coincidence

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from .records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
+from .records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Reply, Seed, Template
 
 
 class State(Protocol):
@@ -63,6 +63,22 @@ class State(Protocol):
     def set_listed(self, table: str, value: str, present: bool) -> bool:
         """Add to or remove from a list; ``False`` if nothing changed."""
 
+    def templates(self, *, account: str | None = None, product: str | None = None,
+                  status: str | None = None) -> list[Template]:
+        """The accounts' own templates, oldest first (the products' built-in ones are not stored)."""
+
+    def add_template(self, template: Template) -> int:
+        """Store a template (its ``id`` ignored); the id it was given, 10000 or above."""
+
+    def review_template(self, template_id: int, status: str, reason: str = "") -> bool:
+        """Approve or reject a pending template; ``False`` if there is no such pending one."""
+
+    def record_reply(self, reply: Reply) -> int:
+        """Store a handset's reply (its ``id`` ignored); the id it was given."""
+
+    def replies(self, *, account: str | None = None, mobile: str | None = None, limit: int = 100) -> list[Reply]:
+        """Replies, newest first."""
+
 
 class Journal(Protocol):
     """Every request answered, and keeping it (and the deliveries) within bounds."""
@@ -72,7 +88,7 @@ class Journal(Protocol):
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,
-                after: int | None = None, limit: int = 100) -> list[JournalEntry]:
+                after: int | None = None, limit: int = 100, product: str | None = None) -> list[JournalEntry]:
         """Answered requests, newest first."""
 
     def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
@@ -94,7 +110,7 @@ class Counters(Protocol):
         """Set the counter to ``new`` if it holds ``old`` (absent counts as 0)."""
 
     def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
-                         since: float | None = None) -> int: ...
+                         since: float | None = None, content: str | None = None) -> int: ...
 
 
 class ReceiptQueue(Protocol):
@@ -108,11 +124,14 @@ class ReceiptQueue(Protocol):
     def finish_attempt(self, receipt: Receipt, attempt: ReceiptAttempt, *, delivered: bool, max_attempts: int,
                        retry_seconds: float) -> None: ...
 
+    def queue_push(self, push: Receipt) -> int:
+        """Queue a push whose ``form`` is fixed now (a reply, a template review) for ``push.next_at``."""
+
     def flush_receipts(self, now: float) -> int:
         """Make every pending receipt due now; how many."""
 
     def receipts(self, *, voiceid: str | None = None, account: str | None = None, status: str | None = None,
-                 limit: int = 100) -> list[Receipt]: ...
+                 limit: int = 100, kind: str | None = None) -> list[Receipt]: ...
 
 
 class Storage(State, Journal, Counters, ReceiptQueue, Protocol):

@@ -29,11 +29,13 @@ import os
 import sqlite3
 import threading
 import time
+from dataclasses import asdict
 from functools import lru_cache
 from types import TracebackType
 
 from .._exceptions import WriteFailed
-from ..service.records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Seed
+from ..service.records import (Account, Delivery, Facts, JournalEntry, Limits, Receipt, ReceiptAttempt, Reply, Seed,
+                               Template)
 
 #: the outcome of a delivery that records none: those journaled before outcomes were recorded
 DEFAULT_OUTCOME = "answered"
@@ -59,8 +61,9 @@ def _forked() -> None:
 
 os.register_at_fork(after_in_child=_forked)
 
-#: the schema's version (``PRAGMA user_version``): 2 since deliveries are a view of the journal
-SCHEMA_VERSION = 2
+#: the schema's version (``PRAGMA user_version``): 2 since deliveries are a view of the journal,
+#: 3 since it holds the family (products, units, templates, replies and pushes of every kind)
+SCHEMA_VERSION = 3
 
 #: a delivery's voice id, 20 decimal digits like the real service's: the second of the call, then
 #: its journal id (read back with the row, and returned by the INSERT that delivers it)
@@ -74,28 +77,32 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS accounts (
     apiid TEXT PRIMARY KEY, apikey TEXT NOT NULL, balance INTEGER NOT NULL,
     frozen INTEGER NOT NULL DEFAULT 0, auto_frozen INTEGER NOT NULL DEFAULT 0,
-    registered_ips TEXT NOT NULL DEFAULT '[]', receipt_url TEXT NOT NULL DEFAULT '')""",
+    registered_ips TEXT NOT NULL DEFAULT '[]', receipt_url TEXT NOT NULL DEFAULT '',
+    products TEXT NOT NULL DEFAULT '[]', reply_url TEXT NOT NULL DEFAULT '', limits TEXT NOT NULL DEFAULT '{}')""",
     "CREATE TABLE IF NOT EXISTS blacklist (mobile TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS refused_ips (ip TEXT PRIMARY KEY) WITHOUT ROWID",
     # AUTOINCREMENT: an id is never issued twice, resets and pruning included; voice ids derive from it
     """CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, client_ip TEXT NOT NULL,
     method TEXT NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL,
-    code INTEGER, voiceid TEXT NOT NULL, fault TEXT, outcome TEXT)""",
+    code INTEGER, voiceid TEXT NOT NULL, fault TEXT, outcome TEXT,
+    product TEXT NOT NULL DEFAULT 'voice', units INTEGER NOT NULL DEFAULT 1, text TEXT)""",
     # A delivery is a successful Submit's journal row, read through this view: a copy in a table
     # of its own (schema version 1) was a large share of the SQLite work of a Submit. The partial
     # indexes serve the inbox's lookups and the scenario limits' counts (by mobile or account,
     # within a time window), which run inside the write transaction of every Submit.
     f"""CREATE VIEW IF NOT EXISTS deliveries AS
-    SELECT id, {_VOICE_ID} AS voiceid, account, mobile, coalesce(json_extract(params, '$.content'), '') AS content,
-           time, coalesce(outcome, '{DEFAULT_OUTCOME}') AS outcome
+    SELECT id, {_VOICE_ID} AS voiceid, account, mobile,
+           coalesce(text, json_extract(params, '$.content'), '') AS content,
+           time, coalesce(outcome, '{DEFAULT_OUTCOME}') AS outcome, product, units
     FROM journal WHERE code = 2 AND method = 'Submit'""",
     "CREATE INDEX IF NOT EXISTS deliveries_mobile ON journal (mobile, time) WHERE code = 2 AND method = 'Submit'",
     "CREATE INDEX IF NOT EXISTS deliveries_account ON journal (account, time) WHERE code = 2 AND method = 'Submit'",
     """CREATE TABLE IF NOT EXISTS receipts (
     id INTEGER PRIMARY KEY, voiceid TEXT NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL,
     outcome TEXT NOT NULL, url TEXT NOT NULL, report_at REAL NOT NULL, status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, claimed_at REAL)""",
+    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, claimed_at REAL,
+    product TEXT NOT NULL DEFAULT 'voice', kind TEXT NOT NULL DEFAULT 'receipt', form TEXT)""",
     "CREATE INDEX IF NOT EXISTS receipts_due ON receipts (status, next_at)",
     "CREATE INDEX IF NOT EXISTS receipts_voiceid ON receipts (voiceid)",
     """CREATE TABLE IF NOT EXISTS receipt_attempts (
@@ -103,6 +110,16 @@ SCHEMA = (
     status INTEGER, body TEXT NOT NULL, error TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS receipt_attempts_receipt ON receipt_attempts (receipt_id)",
     "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    # an account's own templates; the products' built-in ones (ids below 10000) are not stored
+    """CREATE TABLE IF NOT EXISTS templates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, product TEXT NOT NULL, content TEXT NOT NULL,
+    status TEXT NOT NULL, created REAL NOT NULL, review_at REAL, reason TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX IF NOT EXISTS templates_account ON templates (account, product)",
+    "INSERT INTO sqlite_sequence (name, seq) SELECT 'templates', 9999 "
+    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'templates')",
+    """CREATE TABLE IF NOT EXISTS replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL,
+    content TEXT NOT NULL, smsid TEXT NOT NULL)""",
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('scenario_version', 0)",
     # A successful Submit is one INSERT into the journal: this trigger takes the unit, or aborts
     # the whole statement when none is left, inside that one statement's transaction.
@@ -110,17 +127,18 @@ SCHEMA = (
 WHEN NEW.code = 2 AND NEW.method = 'Submit'
 BEGIN
     SELECT RAISE(ABORT, 'balance exhausted')
-    WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE apiid = NEW.account AND balance > 0);
-    UPDATE accounts SET balance = balance - 1 WHERE apiid = NEW.account;
+    WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE apiid = NEW.account AND balance >= NEW.units);
+    UPDATE accounts SET balance = balance - NEW.units WHERE apiid = NEW.account;
 END""",
 )
 
 
-#: what the sandbox's schema names, in versions 1 and 2
+#: what the sandbox's schema names, in versions 1 to 3
 _OWN_NAMES = frozenset({"meta", "accounts", "blacklist", "refused_ips", "journal", "deliveries", "receipts",
-                        "receipt_attempts", "counters"})
-#: the columns of ``deliveries``, version 1's table and version 2's view alike
+                        "receipt_attempts", "counters", "templates", "replies"})
+#: the columns of ``deliveries``: version 1's table and version 2's view, and version 3's view
 _DELIVERIES_COLUMNS = ["id", "voiceid", "account", "mobile", "content", "time", "outcome"]
+_DELIVERIES_COLUMNS_3 = [*_DELIVERIES_COLUMNS, "product", "units"]
 
 
 def _check_usable(db: sqlite3.Connection) -> None:
@@ -138,8 +156,9 @@ def _check_usable(db: sqlite3.Connection) -> None:
     kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
                             "AND name NOT LIKE 'sqlite_%'").fetchall())
     columns = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")]
-    ours = (version in (0, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
-            and ("deliveries" not in kinds or columns == _DELIVERIES_COLUMNS)
+    ours = (version in (0, 2, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
+            and ("deliveries" not in kinds or columns == _DELIVERIES_COLUMNS_3
+                 or version < 3 and columns == _DELIVERIES_COLUMNS)
             and (version == 0 or kinds.get("deliveries") == "view"))
     if not ours:
         raise sqlite3.DatabaseError(f"the file holds tables that ihuyi-sandbox did not write "
@@ -151,6 +170,15 @@ def _create_schema(db: sqlite3.Connection) -> None:
     (inside the caller's write transaction, so that one process does it and the others find it
     done; :func:`_check_usable` has vetted the file before)."""
     (version,) = db.execute("PRAGMA user_version").fetchone()  # another process may have upgraded it since
+    if version < 3:
+        # version 3 adds columns (a product, the units taken, an account's products, reply URL and
+        # limits, a push's kind and fixed form) and redefines the view and the trigger over them
+        for table, column in _COLUMNS_3:
+            if _has_table(db, table) and column.split()[0] not in _columns(db, table):
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        if _kind(db, "deliveries") == "view":
+            db.execute("DROP VIEW deliveries")
+        db.execute("DROP TRIGGER IF EXISTS submit_success")
     if version < 2:
         # version 1 copied each delivery into a table, from a trigger that also wrote the voice
         # id into the journal row: the view reads the same rows (the copy was pruned with them)
@@ -162,16 +190,38 @@ def _create_schema(db: sqlite3.Connection) -> None:
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+_COLUMNS_3 = (("journal", "product TEXT NOT NULL DEFAULT 'voice'"), ("journal", "units INTEGER NOT NULL DEFAULT 1"),
+              ("journal", "text TEXT"),
+              ("accounts", "products TEXT NOT NULL DEFAULT '[]'"), ("accounts", "reply_url TEXT NOT NULL DEFAULT ''"),
+              ("accounts", "limits TEXT NOT NULL DEFAULT '{}'"), ("receipts", "product TEXT NOT NULL DEFAULT 'voice'"),
+              ("receipts", "kind TEXT NOT NULL DEFAULT 'receipt'"), ("receipts", "form TEXT"))
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    return _kind(db, name) == "table"
+
+
+def _kind(db: sqlite3.Connection, name: str) -> str | None:
+    row = db.execute("SELECT type FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def _columns(db: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+
+
 _FACTS = """
 SELECT (SELECT count(*) FROM refused_ips WHERE ip = ?1),
        (SELECT count(*) FROM blacklist WHERE mobile = ?2),
        (SELECT value FROM meta WHERE key = 'scenario_version'),
-       a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips, a.receipt_url
+       a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips, a.receipt_url, a.products,
+       a.reply_url, a.limits
 FROM (SELECT 1) LEFT JOIN accounts a ON a.apiid = ?3
 """
 _JOURNAL_INSERT = """
-INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome, product, units,
+                     text)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _DELIVER = f"{_JOURNAL_INSERT} RETURNING {_DELIVERY_VOICE_ID}"
 
@@ -309,9 +359,11 @@ class SQLiteStorage:
 
     def _reset(self, db: sqlite3.Connection, seed: Seed) -> None:
         for table in ("accounts", "blacklist", "refused_ips", "journal", "counters", "receipts",
-                      "receipt_attempts"):
+                      "receipt_attempts", "templates", "replies"):
             db.execute(f"DELETE FROM {table}")
-        db.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?)", map(_account_row, seed.accounts))
+        db.executemany(_ACCOUNT_INSERT, map(_account_row, seed.accounts))
+        db.executemany("INSERT INTO templates (id, account, product, content, status, created, review_at, reason) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", map(_template_row, seed.templates))
         db.executemany("INSERT INTO blacklist VALUES (?)", [(m,) for m in sorted(seed.blacklist)])
         db.executemany("INSERT INTO refused_ips VALUES (?)", [(ip,) for ip in sorted(seed.refused_ips)])
 
@@ -355,10 +407,10 @@ class SQLiteStorage:
                     return None
                 raise
             if receipt_url:
-                db.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                db.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at, "
+                           "product) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
                            (voiceid, entry.account, entry.mobile, entry.outcome or DEFAULT_OUTCOME, receipt_url,
-                            report_at, report_at))
+                            report_at, report_at, entry.product))
         return voiceid
 
     def record(self, entry: JournalEntry) -> None:
@@ -372,20 +424,21 @@ class SQLiteStorage:
         # every delivery's voice id and content, which grows with the deliveries to one number
         with self._connection() as db:
             rows = db.execute("SELECT voiceid, account, mobile, content, time, id, outcome, coalesce("
-                              "(SELECT status FROM receipts r WHERE r.voiceid = d.voiceid), 'none') FROM deliveries d "
+                              "(SELECT status FROM receipts r WHERE r.voiceid = d.voiceid AND r.kind = 'receipt'), "
+                              "'none'), product, units FROM deliveries d "
                               f"WHERE id IN (SELECT id FROM deliveries{where} ORDER BY id {_order(after)} LIMIT ?)",
                               (*args, limit)).fetchall()
         return sorted((Delivery(*row) for row in rows), key=lambda d: -d.id)
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,
-                after: int | None = None, limit: int = 100) -> list[JournalEntry]:
+                after: int | None = None, limit: int = 100, product: str | None = None) -> list[JournalEntry]:
         where, args = _where(code=code, method=method, account=account, mobile=mobile, since=since,
-                             before=before, after=after)
+                             before=before, after=after, product=product)
         with self._connection() as db:
-            rows = db.execute(f"SELECT time, client_ip, method, params, code, {_VOICE_ID}, fault, id FROM journal"
-                              f"{where} ORDER BY id {_order(after)} LIMIT ?", (*args, limit)).fetchall()
-        entries = (JournalEntry(t, ip, m, json.loads(p), c, v, f, i) for t, ip, m, p, c, v, f, i in rows)
+            rows = db.execute(f"SELECT time, client_ip, method, params, code, {_VOICE_ID}, fault, id, outcome, product, "
+                              f"units FROM journal{where} ORDER BY id {_order(after)} LIMIT ?", (*args, limit)).fetchall()
+        entries = (JournalEntry(t, ip, m, json.loads(p), c, v, f, i, o, pr, u) for t, ip, m, p, c, v, f, i, o, pr, u in rows)
         return sorted(entries, key=lambda e: -e.id)
 
     def accounts(self) -> list[Account]:
@@ -396,7 +449,7 @@ class SQLiteStorage:
     def create_account(self, account: Account) -> bool:
         with self._connection(write=True) as db:
             try:
-                db.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?)", _account_row(account))
+                db.execute(_ACCOUNT_INSERT, _account_row(account))
             except sqlite3.IntegrityError:
                 return False
         return True
@@ -418,10 +471,11 @@ class SQLiteStorage:
             return db.execute(f"DELETE FROM {table} WHERE {column} = ?", (value,)).rowcount > 0
 
     def update_account(self, apiid: str, **fields: object) -> bool:
-        unknown = set(fields) - {"balance", "frozen", "auto_frozen", "apikey", "registered_ips", "receipt_url"}
+        unknown = set(fields) - {"balance", "frozen", "auto_frozen", "apikey", "registered_ips", "receipt_url",
+                                 "products", "reply_url", "limits"}
         if unknown:
             raise ValueError(f"accounts have no field {sorted(unknown)}")
-        values = [json.dumps(list(v)) if k == "registered_ips" else v for k, v in fields.items()]  # type: ignore[call-overload]
+        values = [_column_value(k, v) for k, v in fields.items()]
         with self._connection(write=True) as db:
             if not fields:
                 return db.execute("SELECT 1 FROM accounts WHERE apiid = ?", (apiid,)).fetchone() is not None
@@ -429,8 +483,8 @@ class SQLiteStorage:
                               (*values, apiid)).rowcount > 0
 
     def count_deliveries(self, *, account: str | None = None, mobile: str | None = None,
-                         since: float | None = None) -> int:
-        where, args = _where(account=account, mobile=mobile, since=since)
+                         since: float | None = None, content: str | None = None) -> int:
+        where, args = _where(account=account, mobile=mobile, since=since, content=content)
         with self._connection() as db:
             (count,) = db.execute(f"SELECT count(*) FROM deliveries{where}", args).fetchone()
         return count
@@ -556,8 +610,8 @@ class SQLiteStorage:
                               (now, now)).rowcount
 
     def receipts(self, *, voiceid: str | None = None, account: str | None = None, status: str | None = None,
-                 limit: int = 100) -> list[Receipt]:
-        where, args = _where(voiceid=voiceid, account=account, status=status)
+                 limit: int = 100, kind: str | None = None) -> list[Receipt]:
+        where, args = _where(voiceid=voiceid, account=account, status=status, kind=kind)
         with self._connection() as db:
             ids = [row[0] for row in db.execute(f"SELECT id FROM receipts{where} ORDER BY id DESC LIMIT ?",
                                                 (*args, limit))]
@@ -565,14 +619,61 @@ class SQLiteStorage:
 
     @staticmethod
     def _receipt(db: sqlite3.Connection, receipt_id: int) -> Receipt:
-        (voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at) = db.execute(
-            "SELECT voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at FROM receipts "
-            "WHERE id = ?", (receipt_id,)).fetchone()
+        (voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at, product, kind, form) = db.execute(
+            "SELECT voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at, product, kind, form "
+            "FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
         history = tuple(ReceiptAttempt(*row) for row in db.execute(
             "SELECT time, url, status, body, error FROM receipt_attempts WHERE receipt_id = ? ORDER BY id",
             (receipt_id,)))
         return Receipt(receipt_id, voiceid, account, mobile, outcome, url, report_at, status, attempts, next_at,
-                       history)
+                       history, product, kind, None if form is None else json.loads(form))
+
+    def queue_push(self, push: Receipt) -> int:
+        """Queue a push whose ``form`` is fixed now (a reply, a template review) for ``push.next_at``."""
+        with self._connection(write=True) as db:
+            (push_id,) = db.execute(
+                "INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at, product, "
+                "kind, form) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+                (push.voiceid, push.account, push.mobile, push.outcome, push.url, push.report_at, push.next_at,
+                 push.product, push.kind, None if push.form is None else _to_json(push.form))).fetchone()
+        return push_id
+
+    # -- templates and replies -------------------------------------------------------------------
+    def templates(self, *, account: str | None = None, product: str | None = None,
+                  status: str | None = None) -> list[Template]:
+        where, args = _where(account=account, product=product, status=status)
+        with self._connection() as db:
+            rows = db.execute("SELECT id, account, product, content, status, created, review_at, reason FROM templates"
+                              f"{where} ORDER BY id", args).fetchall()
+        return [Template(*row) for row in rows]
+
+    def add_template(self, template: Template) -> int:
+        """Store ``template`` (its ``id`` ignored) and return the id it was given."""
+        with self._connection(write=True) as db:
+            (template_id,) = db.execute(
+                "INSERT INTO templates (account, product, content, status, created, review_at, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", _template_row(template)[1:]).fetchone()
+        return template_id
+
+    def review_template(self, template_id: int, status: str, reason: str = "") -> bool:
+        """Approve or reject a pending template; ``False`` if there is no such pending one."""
+        with self._connection(write=True) as db:
+            return db.execute("UPDATE templates SET status = ?, reason = ?, review_at = NULL "
+                              "WHERE id = ? AND status = 'pending'", (status, reason, template_id)).rowcount > 0
+
+    def record_reply(self, reply: Reply) -> int:
+        with self._connection(write=True) as db:
+            (reply_id,) = db.execute("INSERT INTO replies (time, account, mobile, content, smsid) VALUES (?, ?, ?, ?, ?) "
+                                     "RETURNING id", (reply.time, reply.account, reply.mobile, reply.content,
+                                                       reply.smsid)).fetchone()
+        return reply_id
+
+    def replies(self, *, account: str | None = None, mobile: str | None = None, limit: int = 100) -> list[Reply]:
+        where, args = _where(account=account, mobile=mobile)
+        with self._connection() as db:
+            rows = db.execute(f"SELECT id, time, account, mobile, content, smsid FROM replies{where} "
+                              "ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [Reply(*row) for row in rows]
 
     def bump(self, key: str, by: int = 1) -> int:
         with self._connection(write=True) as db:
@@ -676,11 +777,33 @@ class _Transaction:
             self.turn.__exit__(type(error) if error else None, error, None)  # the turn sees how the write ended
 
 
+_ACCOUNT_INSERT = "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
 def _account(row: tuple) -> Account | None:
-    apiid, apikey, balance, frozen, auto_frozen, ips, receipt_url = row
+    apiid, apikey, balance, frozen, auto_frozen, ips, receipt_url, products, reply_url, limits = row
     if apiid is None:
         return None
-    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), _ip_list(ips), receipt_url)
+    return Account(apiid, apikey, balance, bool(frozen), bool(auto_frozen), _ip_list(ips), receipt_url,
+                   _ip_list(products), reply_url, _limits(limits))
+
+
+@lru_cache(maxsize=256)
+def _limits(text: str) -> Limits:
+    return Limits(**json.loads(text))
+
+
+def _column_value(name: str, value: object) -> object:
+    """An account field as its column stores it."""
+    if name in ("registered_ips", "products"):
+        return json.dumps(list(value))  # type: ignore[call-overload]
+    if name == "limits":
+        return json.dumps({k: v for k, v in asdict(value).items() if v is not None})  # type: ignore[call-overload]
+    return value
+
+
+def _template_row(t: Template) -> tuple:
+    return (t.id, t.account, t.product, t.content, t.status, t.created, t.review_at, t.reason)
 
 
 @lru_cache(maxsize=1024)
@@ -697,7 +820,7 @@ def _lease(value: object) -> tuple[str, float]:
 
 def _account_row(a: Account) -> tuple:
     return (a.apiid, a.apikey, a.balance, int(a.frozen), int(a.auto_frozen), json.dumps(list(a.registered_ips)),
-            a.receipt_url)
+            a.receipt_url, json.dumps(list(a.products)), a.reply_url, _column_value("limits", a.limits))
 
 
 _LISTS = {"blacklist": "mobile", "refused_ips": "ip"}
@@ -708,7 +831,8 @@ _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
-            _to_json(entry.params), entry.code, voiceid, entry.fault, entry.outcome)
+            _to_json(entry.params), entry.code, voiceid, entry.fault, entry.outcome, entry.product, entry.units,
+            entry.text)
 
 
 def _order(after: int | None) -> str:

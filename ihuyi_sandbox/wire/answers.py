@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from lxml import etree
@@ -122,11 +122,15 @@ class Api:
 
     methods: tuple[Method, ...]
 
+    @cached_property
+    def by_name(self) -> dict[str, Method]:
+        return {method.name: method for method in self.methods}
+
     def method(self, name: str) -> Method:
-        for method in self.methods:
-            if method.name == name:
-                return method
-        raise ValueError(f"unknown method {name!r}; accepted: {', '.join(self.names)}")
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise ValueError(f"unknown method {name!r}; accepted: {', '.join(self.names)}") from None
 
     @property
     def names(self) -> tuple[str, ...]:

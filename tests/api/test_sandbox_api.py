@@ -95,7 +95,8 @@ def test_accounts_create_read_update_delete(client):
                                                       "registered_ips": ["127.0.0.1"]})
     assert created.status_code == 201 and created.json == {"apiid": "V2", "apikey": "k", "balance": 2, "frozen": False,
                                                            "auto_frozen": False, "registered_ips": ["127.0.0.1"],
-                                                           "receipt_url": ""}
+                                                           "receipt_url": "", "products": [], "reply_url": "",
+                                                           "limits": {}}
     assert client.post("/_sandbox/accounts", json={"apiid": "V2", "apikey": "k"}).status_code == 409
     assert b"<code>2</code>" in client.post(f"{VOICE}?method=Submit", data={
         "account": "V2", "password": "k", "mobile": "13812345678", "content": "1234"}).data

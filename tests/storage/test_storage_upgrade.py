@@ -91,7 +91,7 @@ def test_a_database_from_a_newer_version_is_refused_with_its_reason(tmp_path):
     db.execute("PRAGMA user_version = 99")
     db.close()
 
-    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 2"):
+    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 3"):
         SQLiteStorage(path)
 
 

@@ -84,7 +84,7 @@ VOICE = by_path()["/webservice/voice.php"]
 
 
 def submit(params: dict) -> Request:
-    return Request(VOICE, VOICE.api.method("Submit"), params, "127.0.0.1")
+    return Request((VOICE,), "Submit", params, "127.0.0.1")
 
 
 @pytest.fixture

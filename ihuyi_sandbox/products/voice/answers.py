@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from ...wire.answers import Answer, Api, Method
-from .codes import GETNUM_CODES, GETNUM_OK_MESSAGE, MESSAGES, SUBMIT_CODES, Code
+from .codes import GETNUM_CODES, GETNUM_OK_MESSAGE, MESSAGE_SETS, SUBMIT_CODES, Code
 
-SUBMIT = Method("Submit", "SubmitResult", "voiceid", frozenset(SUBMIT_CODES), MESSAGES, issues_id=True)
-GETNUM = Method("GetNum", "GetNumResult", "num", frozenset(GETNUM_CODES),
-                {**MESSAGES, Code.OK: GETNUM_OK_MESSAGE})
-API = Api((SUBMIT, GETNUM))
+
+def build(message_set: str = "live", id_element: str = "voiceid") -> Api:
+    """Submit and GetNum with the texts of ``message_set``, Submit's id in ``id_element``."""
+    messages = MESSAGE_SETS[message_set]
+    return Api((Method("Submit", "SubmitResult", id_element, frozenset(SUBMIT_CODES), messages, issues_id=True),
+                Method("GetNum", "GetNumResult", "num", frozenset(GETNUM_CODES),
+                       {**messages, Code.OK: GETNUM_OK_MESSAGE})))
+
+
+API = build()
+SUBMIT, GETNUM = API.methods
 METHODS = API.names
 
 

@@ -32,7 +32,7 @@ class Code(IntEnum):
     ACCOUNT_AUTO_FROZEN = 408
 
 
-# Messages exactly as the provider's page prints them, punctuation included.
+# The ``live`` message set, the default: the texts as the service answers them (full-width punctuation).
 MESSAGES: dict[Code, str] = {
     Code.FAILED: "提交失败",
     Code.OK: "提交成功",
@@ -51,8 +51,12 @@ MESSAGES: dict[Code, str] = {
     Code.MOBILE_INVALID: "手机格式不正确",
     Code.CONTENT_SENSITIVE: "短信内容含有敏感字符",
     Code.CONTENT_INVALID: "语音验证码内容必须为4-6位数字",
-    Code.ACCOUNT_AUTO_FROZEN: "您的帐户疑被恶意利用,已被自动冻结,如有疑问请与客服联系。",
+    Code.ACCOUNT_AUTO_FROZEN: "您的帐户疑被恶意利用，已被自动冻结，如有疑问请与客服联系。",
 }
+#: the ``doc`` message set: the texts as the stored copy of the provider's page prints them, whose
+#: full-width commas were folded to ASCII (docs/contract.md §3)
+DOC_MESSAGES: dict[Code, str] = {**MESSAGES, Code.ACCOUNT_AUTO_FROZEN: "您的帐户疑被恶意利用,已被自动冻结,如有疑问请与客服联系。"}
+MESSAGE_SETS = {"live": MESSAGES, "doc": DOC_MESSAGES}
 
 # GetNum shares the table but says 查询成功 on success.
 GETNUM_OK_MESSAGE = "查询成功"

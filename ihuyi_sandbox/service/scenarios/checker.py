@@ -16,8 +16,8 @@ import re2
 
 from ..._exceptions import ScenarioError
 from ..faults import FAULTS
-from ..products import all_codes, method_names, outcome_names
-from ..records import MAX_INTEGER, Account, Seed, Settings
+from ..products import all_codes, method_names, outcome_names, product_names
+from ..records import MAX_INTEGER, Account, Limits, Seed, Settings, Template
 from .rules import (INITIAL_STATE, MAX_HANG_SECONDS, MAX_LATENCY_MS, MAX_NESTING, MAX_PATTERN_LENGTH,
                     MAX_WINDOW_SECONDS, Limit, Rule, Scenario)
 
@@ -27,11 +27,18 @@ _RE2.log_errors = False  # a refused pattern is reported as file:line, not on th
 # (still linear) NFA sooner
 _RE2.max_mem = 8 << 20
 
-TOP_KEYS = {"name", "description", "blacklist", "refused_ips", "settings", "accounts", "rules"}
+TOP_KEYS = {"name", "description", "blacklist", "refused_ips", "settings", "accounts", "templates", "rules"}
 SETTING_KEYS = {"namespace", "password_skew", "num_as_string", "random_seed", "receipt_delay_seconds",
-                "receipt_retry_seconds", "receipt_timeout_seconds"}
-ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips", "receipt_url"}
-RULE_KEYS = {"name", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
+                "receipt_retry_seconds", "receipt_timeout_seconds", "message_set", "voice_id_element",
+                "template_review_seconds"}
+ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips", "receipt_url", "products",
+                "reply_url", "limits"}
+LIMITS_KEYS = {"per_second", "per_day", "codes_per_day", "identical_per_minute", "blacklist_after"}
+TEMPLATE_KEYS = {"id", "account", "product", "content", "status", "reason"}
+TEMPLATE_STATUSES = ("approved", "pending", "rejected")
+MESSAGE_SETS = ("live", "doc")
+VOICE_ID_ELEMENTS = ("voiceid", "smsid")
+RULE_KEYS = {"name", "product", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
              "content_regex", "format", "client_ip", "state", "nth", "every", "from_call", "until_call",
              "after_successes", "times", "probability", "limit", "code", "code_from_mobile", "latency_ms",
              "fault", "hang_seconds", "freeze", "set_state", "outcome"}
@@ -99,7 +106,7 @@ def _deep_line(text: str) -> int:
     return 1
 
 
-_HEADER = re.compile(r"\s*\[\[\s*(rules|accounts)\s*\]\]|\s*\[\s*(settings)\s*\]")
+_HEADER = re.compile(r"\s*\[\[\s*(rules|accounts|templates)\s*\]\]|\s*\[\s*(settings)\s*\]")
 _KEY = re.compile(r"\s*(.*?)\s*=")
 
 
@@ -121,7 +128,7 @@ class _Checker:
         tables, headers, keyed = self._index
         start, end = 0, len(self.lines)
         keys = list(path)
-        if keys and keys[0] in ("rules", "accounts") and len(keys) > 1 and isinstance(keys[1], int):
+        if keys and keys[0] in ("rules", "accounts", "templates") and len(keys) > 1 and isinstance(keys[1], int):
             if keys[1] < len(headers[keys[0]]):
                 start = headers[keys[0]][keys[1]]
                 after = bisect.bisect_right(tables, start)
@@ -150,7 +157,7 @@ class _Checker:
         each key, found in one pass: a file with a problem on every line is still checked in time
         linear in its size."""
         tables: list[int] = []
-        headers: dict[str, list[int]] = {"rules": [], "accounts": [], "settings": []}
+        headers: dict[str, list[int]] = {"rules": [], "accounts": [], "templates": [], "settings": []}
         keyed: dict[str, list[int]] = {}
         for i, line in enumerate(self.lines):
             if line.lstrip().startswith("["):
@@ -227,13 +234,15 @@ class _Checker:
             self.fail(("description",), "a scenario needs a description")
         settings = self.settings(self.typed(doc, "settings", dict, (), {}))
         accounts = self.accounts(self.typed(doc, "accounts", list, (), [], "an array of tables ([[accounts]])"))
+        templates = self.templates(self.typed(doc, "templates", list, (), [], "an array of tables ([[templates]])"),
+                                   {a.apiid for a in accounts})
         blacklist = self.strings(doc, "blacklist", ()) or frozenset()
         refused = self.strings(doc, "refused_ips", ()) or frozenset()
         raw_rules = self.typed(doc, "rules", list, (), [], "an array of tables ([[rules]])")
         rules = tuple(r for i, raw in enumerate(raw_rules) if (r := self.rule(i, raw)) is not None)
         self.states(rules)
-        return Scenario(name, description, Seed(tuple(accounts), blacklist, refused), settings, rules,
-                        self.source, self.text)
+        return Scenario(name, description, Seed(tuple(accounts), blacklist, refused, tuple(templates)), settings,
+                        rules, self.source, self.text)
 
     def settings(self, table: dict[str, Any]) -> Settings:
         path = ("settings",)
@@ -250,7 +259,19 @@ class _Checker:
             receipt_retry_seconds=self.seconds(table, "receipt_retry_seconds", path, default.receipt_retry_seconds),
             receipt_timeout_seconds=self.seconds(table, "receipt_timeout_seconds", path,
                                                  default.receipt_timeout_seconds),
+            message_set=self.choice(table, "message_set", MESSAGE_SETS, path, default.message_set),
+            voice_id_element=self.choice(table, "voice_id_element", VOICE_ID_ELEMENTS, path, default.voice_id_element),
+            template_review_seconds=self.seconds(table, "template_review_seconds", path,
+                                                 default.template_review_seconds),
         )
+
+    def choice(self, table: dict[str, Any], key: str, accepted: tuple[str, ...], path: tuple[Any, ...],
+               default: str) -> str:
+        value = self.typed(table, key, str, path, default)
+        if value not in accepted:
+            self.fail((*path, key), f"{key} must be {' or '.join(repr(a) for a in accepted)}, got {value!r}")
+            return default
+        return value
 
     def seconds(self, table: dict[str, Any], key: str, path: tuple[Any, ...], default: float) -> float:
         value = self.typed(table, key, (int, float), path, what="a number of seconds")
@@ -285,14 +306,62 @@ class _Checker:
                 auto_frozen=self.typed(table, "auto_frozen", bool, path, False),
                 registered_ips=tuple(sorted(self.strings(table, "registered_ips", path) or ())),
                 receipt_url=self.receipt_url(table, path),
+                products=self.product_list(table, path),
+                reply_url=self.receipt_url(table, path, "reply_url"),
+                limits=self.limits(table, path),
             ))
         return accounts
 
-    def receipt_url(self, table: dict[str, Any], path: tuple[Any, ...]) -> str:
-        url = self.typed(table, "receipt_url", str, path, "")
-        problem = url_problem(url) if url else None
+    def product_list(self, table: dict[str, Any], path: tuple[Any, ...]) -> tuple[str, ...]:
+        """The account's products, in order (the first is its default on a shared path)."""
+        names = self.typed(table, "products", list, path, [], "an array of product names")
+        if not all(isinstance(n, str) for n in names):
+            self.fail((*path, "products"), "products must be an array of product names")
+            return ()
+        unknown = [n for n in names if n not in product_names()]
+        if unknown:
+            self.fail((*path, "products"), f"unknown product {unknown[0]!r}; accepted: {', '.join(product_names())}")
+            return ()
+        return tuple(dict.fromkeys(names))
+
+    def limits(self, table: dict[str, Any], path: tuple[Any, ...]) -> Limits:
+        raw = self.typed(table, "limits", dict, path, {}, "a table of limits")
+        lpath = (*path, "limits")
+        self.unknown(raw, LIMITS_KEYS, lpath)
+        return Limits(**{key: self.integer(raw, key, lpath, minimum=1) for key in sorted(LIMITS_KEYS)})
+
+    def templates(self, tables: list[Any], accounts: set[str]) -> list[Template]:
+        templates: list[Template] = []
+        seen: set[int] = set()
+        for i, table in enumerate(tables):
+            path = ("templates", i)
+            if not isinstance(table, dict):
+                self.fail(path, "each template must be a table ([[templates]])")
+                continue
+            self.unknown(table, TEMPLATE_KEYS, path)
+            account = self.typed(table, "account", str, path, "")
+            product = self.typed(table, "product", str, path, "")
+            content = self.typed(table, "content", str, path, "")
+            if account not in accounts:
+                self.fail((*path, "account"), f"template for account {account!r}, which the scenario does not declare")
+            if product not in product_names():
+                self.fail((*path, "product"), f"unknown product {product!r}; accepted: {', '.join(product_names())}")
+            if not content:
+                self.fail((*path, "content"), "a template needs its content: text with 【变量】 placeholders")
+            template_id = self.integer(table, "id", path, minimum=10000) or 10000 + i
+            if template_id in seen:
+                self.fail((*path, "id"), f"template id {template_id} is declared twice")
+            seen.add(template_id)
+            status = self.choice(table, "status", TEMPLATE_STATUSES, path, "approved")
+            templates.append(Template(template_id, account, product, content, status,
+                                      reason=self.typed(table, "reason", str, path, "")))
+        return templates
+
+    def receipt_url(self, table: dict[str, Any], path: tuple[Any, ...], key: str = "receipt_url") -> str:
+        url = self.typed(table, key, str, path, "")
+        problem = url_problem(url, key) if url else None
         if problem:
-            self.fail((*path, "receipt_url"), problem)
+            self.fail((*path, key), problem)
             return ""
         return url
 
@@ -303,6 +372,10 @@ class _Checker:
             return None
         before = len(self.problems)
         self.unknown(table, RULE_KEYS, path)
+        products = self.strings(table, "product", path)
+        for name in products or ():
+            if name not in product_names():
+                self.fail((*path, "product"), f"unknown product {name!r}; accepted: {', '.join(product_names())}")
         methods = self.strings(table, "method", path)
         for method in methods or ():
             if method not in method_names():
@@ -332,6 +405,7 @@ class _Checker:
         rule = Rule(
             index=index,
             name=self.typed(table, "name", str, path, ""),
+            products=products,
             methods=methods,
             accounts=self.strings(table, "account", path),
             mobiles=self.strings(table, "mobile", path),
@@ -442,18 +516,18 @@ class _Checker:
                           f"state {rule.state!r} is never reached: no rule sets it and it is not {INITIAL_STATE!r}")
 
 
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot receive receipts, or ``None``: it must be an absolute http(s) URL."""
+def url_problem(url: str, key: str = "receipt_url") -> str | None:
+    """Why ``url`` cannot receive pushes, or ``None``: it must be an absolute http(s) URL."""
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # an unclosed or invalid [IPv6] host
-        return f"receipt_url {url!r} is not a URL: {exc}"
+        return f"{key} {url!r} is not a URL: {exc}"
     try:
         parts.port  # noqa: B018 - raises for a port that is not a number
     except ValueError:
-        return f"receipt URL {url!r}: its port is not a number from 0 to 65535"
+        return f"{key.replace('_', ' ').replace('url', 'URL')} {url!r}: its port is not a number from 0 to 65535"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"receipt_url must be an absolute http:// or https:// URL, got {url!r}"
+        return f"{key} must be an absolute http:// or https:// URL, got {url!r}"
     return None
 
 

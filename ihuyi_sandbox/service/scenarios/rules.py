@@ -39,6 +39,7 @@ class Rule:
     index: int
     name: str = ""
     # what a call must look like (None: anything)
+    products: frozenset[str] | None = None
     methods: frozenset[str] | None = None
     accounts: frozenset[str] | None = None
     mobiles: frozenset[str] | None = None
