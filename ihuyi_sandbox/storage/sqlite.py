@@ -8,9 +8,9 @@ of the server's processes (only a power loss can roll back the last few).
 
 Writes can be grouped: :meth:`SQLiteStorage.transaction` opens one transaction that every write
 of this thread joins (a nested one joins it too). The server answers the provider requests that
-arrive together in one such transaction (``VoiceBackend.handle_many``): a commit costs about 60 µs
-of WAL writing whatever it holds, so one commit for a dozen requests instead of a dozen is most
-of the sandbox's speed. Each request is still answered only after that commit.
+arrive together in one such transaction (``Backend.handle_many``): a commit costs the same WAL
+write whatever it holds, so one commit for a dozen requests instead of a dozen is most of the
+sandbox's speed (bench/RESULTS.md). Each request is still answered only after that commit.
 
 The worker processes take turns to write on a lock file beside the database (``flock``) before
 they ask SQLite: a writer that finds SQLite's lock taken sleeps (1 ms, 2 ms, 5 ms… up to
