@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import __version__
 from ..service.faults import FAULTS
-from ..service.products import all_codes, method_names, outcome_names, products
+from ..service.products import all_codes, method_names, outcome_names, routes
 from ..service.records import MAX_INTEGER
 
 JSON = "application/json"
@@ -94,7 +94,8 @@ def spec() -> dict[str, Any]:
     account_patch = {k: v for k, v in _ACCOUNT_PROPERTIES.items() if k != "apiid"}
     lists = {"blacklist": ("mobile", "the mobile blacklist (code 4030)"),
              "refused-ips": ("ip", "IPs refused outright (code 400)")}
-    paths: dict[str, Any] = {product.path: _provider_path(product.api.names) for product in products()}
+    paths: dict[str, Any] = {path: _provider_path(tuple(dict.fromkeys(n for p, _ in entries for n in p.api().names)))
+                             for path, entries in routes().items()}
     paths |= {
         "/_sandbox/health": {"get": {"summary": "Health", "security": [], "responses": {
             "200": _json({"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}, "required": ["status"]}, "up")}}},

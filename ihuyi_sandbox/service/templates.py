@@ -1,0 +1,79 @@
+"""Message templates: text with ``【变量】`` placeholders (docs/contract.md §10), matched against a
+submitted content, or filled from ``templateid`` mode's ``|``-separated variables. Plain
+functions over text; which templates an account may use is the caller's to say.
+
+A placeholder is ``【变量】`` or ``【变量N】`` (numbered, as the provider's examples write them); it
+matches 1 to ``max_length`` characters and everything else must be equal, spaces and punctuation
+included. A leading or trailing ``【…】`` of the content is its signature, not part of the match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import re2
+
+#: the longest a variable may be, as 40722's text prints it (【8】)
+MAX_VARIABLE_LENGTH = 8
+_PLACEHOLDER = re.compile(r"【变量[0-9]*】")
+_SIGNATURE = re.compile(r"^【([^【】]*)】|【([^【】]*)】$")
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a content met a template: ``variables`` as they were filled in, or why it did not
+    (``too_long``: it would match, but a variable is longer than allowed)."""
+
+    variables: tuple[str, ...] = ()
+    too_long: bool = False
+
+
+def placeholders(template: str) -> int:
+    return len(_PLACEHOLDER.findall(template))
+
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+_OPTIONS.dot_nl = True
+
+
+@lru_cache(maxsize=1024)
+def _pattern(template: str) -> "re2._Regexp":
+    """The template as a pattern: its text literal, each placeholder any run of characters (the
+    length is checked after, so that a too-long variable is told from a mismatch). RE2, whose
+    time is linear in the content whatever the template: a template comes from a request
+    (AddTemplate), and Python's ``re`` would take exponential time on many placeholders in a row."""
+    parts = _PLACEHOLDER.split(template)
+    return re2.compile("(.+?)".join(re2.escape(part) for part in parts), _OPTIONS)
+
+
+def match(template: str, content: str, max_length: int = MAX_VARIABLE_LENGTH) -> Match | None:
+    """How ``content`` (its signature already taken off) fills ``template``, or ``None`` if it
+    does not follow it."""
+    found = _pattern(template).fullmatch(content)
+    if found is None:
+        return None
+    variables = found.groups()
+    return Match(variables, too_long=any(len(v) > max_length for v in variables))
+
+
+def fill(template: str, variables: str) -> str | None:
+    """The text ``template`` gives with ``variables`` (``|``-separated, templateid mode), or
+    ``None`` when their number is not the template's."""
+    values = variables.split("|")
+    if len(values) != placeholders(template):
+        return None
+    pieces = iter(values)
+    return _PLACEHOLDER.sub(lambda _: next(pieces), template)
+
+
+def split_signature(content: str) -> tuple[str, str | None]:
+    """(the content without its signature, the signature's text or ``None``): a ``【…】`` at its
+    start or end."""
+    found = _SIGNATURE.search(content)
+    if found is None:
+        return content, None
+    signature = found.group(1) if found.group(1) is not None else found.group(2)
+    return content[:found.start()] + content[found.end():], signature
