@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from ..wire.answers import Api, Method
 from .records import Account, Facts, Receipt, Settings
+from .templates import find_code
 
 if TYPE_CHECKING:
     from .stores import Counters, State
@@ -95,6 +96,8 @@ class Product:
     default_outcome: ClassVar[str | None] = None
     #: the message sets its codes table holds (the first is the default)
     message_sets: ClassVar[tuple[str, ...]] = ("live", "doc")
+    #: its built-in templates by id (SMS 1, voice notice 1361): always approved, never stored
+    builtin_templates: ClassVar[Mapping[int, str]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -121,6 +124,12 @@ class Product:
     def claims(self, params: Mapping[str, str]) -> bool:
         """Whether a request on a shared path that nothing else decided looks like this product's."""
         return False
+
+    def code_in(self, text: str) -> str | None:
+        """The verification code a delivered text carries, as the sandbox API and the inbox show
+        it: the variable of a built-in template the text fills, else its first run of 4 to 8
+        digits, else ``None``."""
+        return find_code(text, self.builtin_templates.values())
 
     # -- derived ---------------------------------------------------------------------------------
     def api(self, settings: Settings | None = None) -> Api:

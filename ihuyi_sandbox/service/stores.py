@@ -41,7 +41,8 @@ class State(Protocol):
         for ``report_at``. ``None`` (and nothing taken, nothing journaled) when the balance is 0."""
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
-                   before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
+                   before: int | None = None, after: int | None = None, limit: int = 100,
+                   product: str | None = None) -> list[Delivery]:
         """Deliveries, newest first; ``before``/``after`` are ids, for paging and following (with
         ``after``: the ``limit`` oldest above it, so that following never skips one)."""
 

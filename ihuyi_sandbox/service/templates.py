@@ -10,6 +10,7 @@ included. A leading or trailing ``【…】`` of the content is its signature, n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -77,3 +78,22 @@ def split_signature(content: str) -> tuple[str, str | None]:
         return content, None
     signature = found.group(1) if found.group(1) is not None else found.group(2)
     return content[:found.start()] + content[found.end():], signature
+
+
+#: a verification code written out in a text: a run of 4 to 8 ASCII digits (the provider's samples'
+#: "4-8位数字"), not part of a longer number such as a mobile
+_DIGITS = re.compile(r"[0-9]+")
+CODE_DIGITS = (4, 8)
+
+
+def find_code(text: str, templates: Iterable[str] = ()) -> str | None:
+    """The verification code ``text`` carries: the first variable of the first of ``templates``
+    (a product's built-in ones) that it fills, its signature aside; else its first run of 4 to 8
+    digits; else ``None``."""
+    body, _ = split_signature(text)
+    for template in templates:
+        found = match(template, body, max_length=len(body))
+        if found is not None and found.variables:
+            return found.variables[0]
+    low, high = CODE_DIGITS
+    return next((run.group() for run in _DIGITS.finditer(text) if low <= len(run.group()) <= high), None)

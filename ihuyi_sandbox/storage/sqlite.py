@@ -418,8 +418,9 @@ class SQLiteStorage:
             db.execute(_JOURNAL_INSERT, _journal_row(entry, entry.voiceid))
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
-                   before: int | None = None, after: int | None = None, limit: int = 100) -> list[Delivery]:
-        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after)
+                   before: int | None = None, after: int | None = None, limit: int = 100,
+                   product: str | None = None) -> list[Delivery]:
+        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after, product=product)
         # the page's ids first, then its rows: sorting whole rows of the view would compute
         # every delivery's voice id and content, which grows with the deliveries to one number
         with self._connection() as db:

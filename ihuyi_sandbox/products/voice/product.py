@@ -39,5 +39,8 @@ class Voice(Product):
     def receipt_form(self, outcome: str, mobile: str, delivery_id: str, report_at: float) -> dict[str, str]:
         return receipts.render(outcome, mobile, delivery_id, report_at)
 
+    def code_in(self, text: str) -> str | None:
+        return text  # the content is the code read out, whatever a scenario let through
+
     def claims(self, params: Mapping[str, str]) -> bool:
         return "templateid" not in params and bool(_CODE.fullmatch(params.get("content", "")))
