@@ -21,7 +21,7 @@ from .products import Context, Decision, Product, resolve
 from .receipts import ReceiptPolicy, refusals
 from .records import Facts, JournalEntry, Settings, masked
 from .scenarios import Rule, Scenario, load_file, parse
-from .scenarios.matching import Call, choose, matching, state_names
+from .scenarios.matching import Call, choose, matching, outcome_from_mobile, state_names
 from .stores import Storage
 
 log = logging.getLogger("ihuyi_sandbox")
@@ -248,7 +248,10 @@ class Backend:
             return Outcome(method.answer(code), rule.fault, delay)
         journal = partial(journal, fault=rule.fault)
         forced_ok = code == OK and method.issues_id
-        answer = self._answer(product, method, request, facts, journal, now, rule.outcome or product.default_outcome,
+        outcome = rule.outcome
+        if rule.outcome_from_mobile:  # numbered in this product's own table: every product has its magic numbers
+            outcome = outcome_from_mobile(mobile, tuple(product.outcomes))
+        answer = self._answer(product, method, request, facts, journal, now, outcome or product.default_outcome,
                               forced_ok=forced_ok)
         return Outcome(answer, rule.fault, delay)
 

@@ -41,7 +41,7 @@ VOICE_ID_ELEMENTS = ("voiceid", "smsid")
 RULE_KEYS = {"name", "product", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
              "content_regex", "format", "client_ip", "state", "nth", "every", "from_call", "until_call",
              "after_successes", "times", "probability", "limit", "code", "code_from_mobile", "latency_ms",
-             "fault", "hang_seconds", "freeze", "set_state", "outcome"}
+             "fault", "hang_seconds", "freeze", "set_state", "outcome", "outcome_from_mobile"}
 LIMIT_KEYS = {"count", "window_seconds", "per"}
 
 
@@ -432,6 +432,7 @@ class _Checker:
             freeze=self.typed(table, "freeze", bool, path, False),
             set_state=self.typed(table, "set_state", str, path),
             outcome=outcome,
+            outcome_from_mobile=self.typed(table, "outcome_from_mobile", bool, path, False),
         )
         if len(self.problems) == before:  # a rule with a bad key or value gets no second-hand complaints
             self.impossible(rule, path)
@@ -500,13 +501,15 @@ class _Checker:
             self.fail((*path, "freeze"), "freeze needs a limit: only a frequency limit that trips freezes an account")
         if rule.limit is not None and rule.code is None:
             self.fail((*path, "limit"), "a limit needs the code it answers when it trips")
+        if rule.outcome is not None and rule.outcome_from_mobile:
+            self.fail((*path, "outcome_from_mobile"), "outcome and outcome_from_mobile cannot both be set")
         if rule.probability == 0:
             self.fail((*path, "probability"), "probability = 0 never fires")
         does = (rule.code is not None, rule.code_from_mobile, rule.latency_ms is not None, rule.fault is not None,
-                rule.set_state is not None, rule.outcome is not None)
+                rule.set_state is not None, rule.outcome is not None, rule.outcome_from_mobile)
         if not any(does):
             self.fail(path, "the rule does nothing: give it a code, code_from_mobile, latency_ms, fault, "
-                            "set_state or outcome")
+                            "set_state, outcome or outcome_from_mobile")
 
     def states(self, rules: tuple[Rule, ...]) -> None:
         reachable = {INITIAL_STATE} | {r.set_state for r in rules if r.set_state}

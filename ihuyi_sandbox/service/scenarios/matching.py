@@ -8,6 +8,7 @@ other's counts, states or balances.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -84,11 +85,29 @@ def _fullmatch(pattern: "re2._Regexp", text: str) -> bool:
 def forced_code(rule: Rule, call: Call) -> int | None:
     """The code the rule forces on this call; ``None`` if it forces none or none that the method
     documents (a rule forcing 4051 lets GetNum pass untouched)."""
-    code = rule.code
-    if rule.code_from_mobile:  # 0002 is left to the contract's checks: an ordinary number
-        tail = call.mobile[-4:]
-        code = int(tail) if len(tail) == 4 and tail.isdigit() and tail != "0002" else None
+    code = code_from_mobile(call.mobile, call.codes) if rule.code_from_mobile else rule.code
     return code if code in call.codes else None
+
+
+def code_from_mobile(mobile: str, codes: frozenset[int]) -> int | None:
+    """The code a mobile's tail writes: its last five digits when they are a code of five digits
+    (``…40722`` → 40722), else its last four (``…4051`` → 4051, ``…0406`` → 406); ``0002`` is left
+    to the contract's checks (an ordinary number). So ``139000`` and a code zero-padded to five
+    digits name every code, and the four-digit codes keep their ``1390000`` numbers."""
+    five = mobile[-5:]
+    if len(five) == 5 and five.isascii() and five.isdigit() and int(five) >= 10000 and int(five) in codes:
+        return int(five)
+    tail = mobile[-4:]
+    return int(tail) if len(tail) == 4 and tail.isascii() and tail.isdigit() and tail != "0002" else None
+
+
+def outcome_from_mobile(mobile: str, outcomes: Sequence[str]) -> str | None:
+    """The outcome a mobile's last four digits number in a product's table (``0001`` its first),
+    or ``None`` for a number past its end."""
+    tail = mobile[-4:]
+    if len(tail) == 4 and tail.isascii() and tail.isdigit() and 1 <= int(tail) <= len(outcomes):
+        return outcomes[int(tail) - 1]
+    return None
 
 
 def draw(seed: int, rule: Rule, account: str, n: int, salt: str = "") -> float:

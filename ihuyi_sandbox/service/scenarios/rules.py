@@ -69,6 +69,8 @@ class Rule:
     set_state: str | None = None
     #: what becomes of an accepted call, as its delivery receipt reports (a product's ``outcomes``)
     outcome: str | None = None
+    #: the outcome numbered by the mobile's last four digits in the product's ``outcomes`` (0001: its first)
+    outcome_from_mobile: bool = False
 
     @property
     def counts_calls(self) -> bool:
