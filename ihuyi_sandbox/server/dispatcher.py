@@ -1,15 +1,19 @@
-"""Delivery receipts: pushing each call's outcome to the integrator's URL, as the real service
-does (docs/contract.md §6).
+"""Pushes to the integrator's URLs, as the real service makes them (docs/contract.md §6, §16):
+delivery receipts, handset replies and template reviews.
 
 After an accepted Submit whose account has a receipt URL, a receipt waits in the store for the
 call's duration (``receipt_delay_seconds``), then is POSTed form-encoded with ``code``, ``msg``,
 ``mobilephone``, ``voiceid`` and ``report_time``. The receiver must answer ``success``; anything
 else is retried, at most :data:`MAX_ATTEMPTS` attempts, the n-th retry n intervals later.
 
+Replies and template reviews are queued with their form fixed (``service/pushes.py``), for the
+account's reply URL, and go the same way: the same retries, policy and record of every attempt.
+
 Every worker process runs a :class:`Dispatcher` thread, but only the holder of a lease in the
 store sends: one dispatcher for the whole server, taken over within seconds if its worker dies.
 Each attempt is claimed in a transaction before it is sent, so it is made once, never twice,
-and an attempt cut short by a crash counts as a failed one.
+and an attempt cut short by a crash counts as a failed one. The lease holder also approves, each
+round, the pending templates whose review is due, and queues their review pushes.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .._exceptions import WriteFailed
 from .._loopback import opener
+from ..service.pushes import review_due
 from ..service.receipts import ReceiptPolicy
 from ..service.records import Receipt, ReceiptAttempt, Retention, Settings
-from ..service.stores import Journal, ReceiptQueue
+from ..service.stores import Journal, ReceiptQueue, State
 
 log = logging.getLogger("ihuyi_sandbox.receipts")
 
@@ -142,8 +147,9 @@ class _WatchedHTTPS(_Watching, urllib.request.HTTPSHandler):
     pass
 
 
-class Dispatching(Journal, ReceiptQueue, Protocol):
-    """What the dispatcher needs of the store: the receipt queue, and the journal it keeps bounded."""
+class Dispatching(State, Journal, ReceiptQueue, Protocol):
+    """What the dispatcher needs of the store: the receipt queue, the journal it keeps bounded, and
+    the templates it reviews."""
 
 
 class Dispatcher:
@@ -193,6 +199,7 @@ class Dispatcher:
             self._pruned_at = now
             self.storage.prune(keep=self.retention.max_rows, before=now - self.retention.max_age_seconds)
             self.storage.checkpoint()
+        review_due(self.storage, now)  # their pushes are claimed below, in this very round
         settings = self.settings()
         claimed = self.storage.claim_receipts(
             now, limit=32, stale_before=now - settings.receipt_timeout_seconds - LEASE_SECONDS - 5,
@@ -211,7 +218,7 @@ class Dispatcher:
             else:
                 attempt, delivered = send(receipt, self.form_of(receipt), settings.receipt_timeout_seconds, self.clock)
         except Exception as exc:
-            log.exception("receipt for %s: the attempt failed in the sandbox", receipt.voiceid)
+            log.exception("%s push %d: the attempt failed in the sandbox", receipt.kind, receipt.id)
             attempt = ReceiptAttempt(self.clock(), receipt.url, None, "", f"the sandbox failed: {exc!r}")
             delivered = False
         try:
@@ -220,4 +227,4 @@ class Dispatcher:
         except WriteFailed:
             pass  # the store logs the spell once; the stale sweep counts the attempt
         except Exception:
-            log.exception("receipt for %s: its attempt could not be recorded", receipt.voiceid)
+            log.exception("%s push %d: its attempt could not be recorded", receipt.kind, receipt.id)

@@ -99,8 +99,9 @@ class Backend:
         self.switch(self.active())
 
     def check(self, scenario: Scenario) -> None:
-        """Refuse a scenario whose receipt URLs the operator did not allow."""
+        """Refuse a scenario whose receipt or reply URLs the operator did not allow."""
         problems = refusals((a.receipt_url for a in scenario.seed.accounts), self.policy)
+        problems += refusals((a.reply_url for a in scenario.seed.accounts), self.policy, "reply URL")
         if problems:
             raise ScenarioError([f"{scenario.source}: {p}" for p in problems])
 

@@ -22,23 +22,24 @@ class ReceiptPolicy:
     allow_any: bool = False
     served: tuple[str, int] | None = None
 
-    def refusal(self, url: str) -> str | None:
-        """Why receipts may not go to ``url``, or ``None`` if they may."""
+    def refusal(self, url: str, name: str = "receipt URL") -> str | None:
+        """Why receipts may not go to ``url``, or ``None`` if they may; ``name`` is what the
+        reason calls the URL (a reply URL takes the same policy)."""
         parts = urllib.parse.urlsplit(url)
         host = (parts.hostname or "").lower()
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            return f"receipt URL {url!r}: its port is not a number from 0 to 65535"
+            return f"{name} {url!r}: its port is not a number from 0 to 65535"
         if self._is_served(host, port):
-            return (f"receipt URL {url!r} is the sandbox's own address: a receipt would be a call to its own "
+            return (f"{name} {url!r} is the sandbox's own address: a receipt would be a call to its own "
                     f"API; point it at the integrator's receiver")
         if self.allow_any or host in self.hosts or is_loopback(host):
             return None
         if is_this_machine(host):
-            return (f"receipt URL {url!r}: host {host!r} is the unspecified address, which is this machine; "
+            return (f"{name} {url!r}: host {host!r} is the unspecified address, which is this machine; "
                     f"write 127.0.0.1 (or localhost) for a receiver here")
-        return (f"receipt URL {url!r}: host {host!r} is neither loopback nor allowed; start the sandbox with "
+        return (f"{name} {url!r}: host {host!r} is neither loopback nor allowed; start the sandbox with "
                 f"--receipt-host {host} (or --allow-any-receipt-host) to send receipts there")
 
     def _is_served(self, host: str, port: int) -> bool:
@@ -70,5 +71,5 @@ def _is_local(address: str) -> bool:
         return False
 
 
-def refusals(urls: Iterable[str], policy: ReceiptPolicy) -> list[str]:
-    return [reason for url in urls if url and (reason := policy.refusal(url))]
+def refusals(urls: Iterable[str], policy: ReceiptPolicy, name: str = "receipt URL") -> list[str]:
+    return [reason for url in urls if url and (reason := policy.refusal(url, name))]
