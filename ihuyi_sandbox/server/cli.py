@@ -17,8 +17,9 @@ from .._exceptions import PortUnavailable, ScenarioError, WriteFailed
 from .._loopback import is_loopback
 from ..api.config import Config, default_db_path
 from ..client.cli import add_commands
+from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
-from ..service.records import MAX_INTEGER, Retention
+from ..service.records import MAX_INTEGER, Account, Retention
 from ..service.scenarios import load_file, scenario_names, shipped_dir
 
 
@@ -40,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ihuyi-sandbox",
-                                     description="A local sandbox of the ihuyi voice verification-code API.")
+                                     description="A local sandbox of the ihuyi (互亿无线) messaging APIs.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -197,13 +198,16 @@ def _serve(args: argparse.Namespace) -> int:
     accounts = scenario.seed.accounts
 
     def banner(url: str) -> str:
-        lines = [f"ihuyi-sandbox {__version__} listening on {url}",
-                 f"  provider API  {url}/webservice/voice.php?method=Submit",
-                 f"  health        {url}/_sandbox/health",
-                 f"  inbox         {url}/_sandbox/" + ("  (admin token required)" if args.admin_token else ""),
-                 f"  database      {storage.path}",
-                 f"  scenario      {scenario.name}: {scenario.description}"]
-        lines += [f"  account       APIID {a.apiid}  APIKEY {a.apikey}  (seed balance {a.balance})" for a in accounts]
+        lines = [f"ihuyi-sandbox {__version__} listening on {url}"]
+        lines += [f"  provider API  {url}{path}  ({', '.join(dict.fromkeys(p.name for p, _ in entries))})"
+                  for path, entries in routes().items()]
+        lines += [f"  health        {url}/_sandbox/health",
+                  f"  inbox         {url}/_sandbox/" + ("  (admin token required)" if args.admin_token else ""),
+                  f"  database      {storage.path}",
+                  f"  scenario      {scenario.name}: {scenario.description}"]
+        width = max((len(a.apiid) for a in accounts), default=0)
+        lines += [f"  account       APIID {a.apiid:{width}}  APIKEY {a.apikey}  ({account_products(a)}, "
+                  f"seed balance {a.balance})" for a in accounts]
         lines.append(BANNER_END)
         return "\n".join(lines)
 
@@ -211,6 +215,14 @@ def _serve(args: argparse.Namespace) -> int:
     serve(config, host=host, claim=claim, workers=args.workers, threads=args.threads, banner=banner,
           access_log=args.access_log)
     return 0
+
+
+def account_products(account: Account) -> str:
+    """What the banner says an account is for: its products, else its APIID prefix's, else any."""
+    if account.products:
+        return ", ".join(account.products)
+    owner = prefix_owner(account.apiid)
+    return owner.name if owner is not None else "any product"
 
 
 def security_warning(host: str, admin_token: str | None) -> str | None:
