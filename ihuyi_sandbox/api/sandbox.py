@@ -1,8 +1,8 @@
 """``/_sandbox/``: the sandbox's own JSON API, never clashing with the provider's paths.
 
-What was delivered (``messages``), every request answered (``requests``), accounts and lists,
-scenarios and reset. With an admin token configured, every call but ``health`` must carry
-``Authorization: Bearer <token>``.
+What was delivered (``messages``), every request answered (``requests``), the products, accounts
+and lists, templates, handset replies, pushes (``receipts``), scenarios and reset. With an admin
+token configured, every call but ``health`` must carry ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import ipaddress
 import os
 import time
 from urllib.parse import urlsplit
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -21,13 +21,17 @@ from .. import __version__
 from .._exceptions import Invalid, NotFound, ScenarioError
 from ..service.backend import Backend
 from ..service.products import message as message_for
-from ..service.products import receipt_form
-from ..service.records import MAX_INTEGER, Account, Delivery, JournalEntry, Receipt
+from ..service.products import product as product_named
+from ..service.products import product_names, products, receipt_form
+from ..service.pushes import account_product, reply_push, review
+from ..service.records import MAX_INTEGER, Account, Delivery, JournalEntry, Limits, Receipt, Reply, Template
 from ..service.scenarios import (Scenario, directory_names, parse, read_file, runtime_path, scenario_names,
                                  url_problem)
+from ..service.templates import find_code
 from .bridge import POLL, POLL_SECONDS
 from .openapi import spec
-from .validation import check_fields, iso, json_body, json_object, query
+from .validation import (LIMIT_NAMES, MAX_MOBILE_LENGTH, MAX_REPLY_LENGTH, MAX_TEMPLATE_LENGTH, TEMPLATE_STATUSES,
+                         check_fields, iso, json_body, json_object, query)
 
 bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
@@ -150,18 +154,49 @@ def health() -> Response:
     return jsonify(status="ok", version=__version__, pid=os.getpid(), db=backend().storage.path)
 
 
+@bp.get("/products")
+def products_json() -> Response:
+    """The products: where each answers, how a base URL or host picks it, its accounts' APIID
+    prefixes, its methods and the outcomes its receipts report (in order: the default scenario's
+    ``1390002`` + an outcome's number, from 0001, gives it)."""
+    return jsonify(products=[{
+        "name": p.name, "title": p.title, "paths": list(dict.fromkeys(route.path for route in p.routes)),
+        "selector": f"/_{p.selector}", "hosts": list(p.hosts), "prefixes": list(p.prefixes),
+        "methods": list(p.api().names), "templates": [{"id": i, "content": t} for i, t in p.builtin_templates.items()],
+        "outcomes": [{"name": name, "code": code, "msg": msg} for name, (code, msg) in p.outcomes.items()],
+        "default_outcome": p.default_outcome} for p in products()])
+
+
 # -- what was sent --------------------------------------------------------------------------------
+def code_in(delivery: Delivery) -> str | None:
+    """The verification code in what was delivered, as its product reads it."""
+    try:
+        return product_named(delivery.product).code_in(delivery.content)
+    except ValueError:  # a product this version no longer has: the shared reading
+        return find_code(delivery.content)
+
+
 def message_json(delivery: Delivery) -> dict[str, Any]:
-    return {"id": delivery.id, "voiceid": delivery.voiceid, "account": delivery.account, "mobile": delivery.mobile,
-            "code": delivery.content, "time": iso(delivery.time), "timestamp": delivery.time, "status": "delivered",
+    return {"id": delivery.id, "voiceid": delivery.voiceid, "product": delivery.product, "account": delivery.account,
+            "mobile": delivery.mobile, "code": code_in(delivery), "text": delivery.content, "units": delivery.units,
+            "time": iso(delivery.time), "timestamp": delivery.time, "status": "delivered",
             "outcome": delivery.outcome, "receipt": delivery.receipt}
+
+
+def _message(entry: JournalEntry) -> str | None:
+    """The message the entry's code carried, in its product's table and the active message set."""
+    if entry.code is None:
+        return None
+    try:
+        return message_for(entry.code, entry.method, entry.product, backend().settings)
+    except ValueError:  # a product this version no longer has (or a code it no longer answers)
+        return None
 
 
 def request_json(entry: JournalEntry) -> dict[str, Any]:
     return {"id": entry.id, "time": iso(entry.time), "timestamp": entry.time, "client_ip": entry.client_ip,
-            "method": entry.method, "params": entry.params, "code": entry.code,
-            "message": None if entry.code is None else message_for(entry.code, entry.method),
-            "voiceid": entry.voiceid, "fault": entry.fault}
+            "product": entry.product, "method": entry.method, "params": entry.params, "code": entry.code,
+            "message": _message(entry), "voiceid": entry.voiceid, "fault": entry.fault}
 
 
 PAGING = {"since": "time", "before": "int", "after": "int", "limit": "limit"}
@@ -169,35 +204,37 @@ PAGING = {"since": "time", "before": "int", "after": "int", "limit": "limit"}
 
 @bp.get("/messages")
 def messages() -> Response:
-    """Delivered calls, newest first; page with ``before=<id>``, follow with ``after=<id>``."""
-    args = query(request, {"mobile": "str", "account": "str", **PAGING})
+    """Delivered messages of every product, newest first; page with ``before=<id>``, follow with
+    ``after=<id>``."""
+    args = query(request, {"mobile": "str", "account": "str", "product": "product", **PAGING})
     found = backend().storage.deliveries(**{"limit": 50, **args})
     return jsonify(messages=[message_json(d) for d in found])
 
 
 @bp.get("/messages/latest")
 def latest_message() -> Response:
-    """The last code delivered to ``mobile``; with ``wait``, wait that long for one to arrive."""
-    args = query(request, {"mobile": "str", "since": "time", "wait": "seconds"})
+    """The last message delivered to ``mobile`` (``content``: its text, ``code``: the code in it);
+    with ``wait``, wait that long for one to arrive."""
+    args = query(request, {"mobile": "str", "product": "product", "since": "time", "wait": "seconds"})
     if "mobile" not in args:
         raise Invalid("mobile is required: /_sandbox/messages/latest?mobile=13812345678")
     wait = min(args.get("wait", 0.0), MAX_WAIT_SECONDS)
     poll = request.environ.get(POLL)  # served by granian: wait on its event loop, not here
     deadline = poll.deadline if poll and poll.deadline else time.monotonic() + wait
     storage = backend().storage
+    mobile, since, product = args["mobile"], args.get("since"), args.get("product")
     while True:
-        found = storage.deliveries(mobile=args["mobile"], since=args.get("since"), limit=1)
+        found = storage.deliveries(mobile=mobile, since=since, product=product, limit=1)
         if found:
-            return jsonify(message_json(found[0]))
+            return jsonify({**message_json(found[0]), "content": found[0].content})
         if poll and poll.stopping:
             return error(f"no code has been delivered to {args['mobile']} (the server is stopping)", 404)
         if time.monotonic() >= deadline:
             waited = f" (waited {wait:g} s)" if wait else ""
             return error(f"no code has been delivered to {args['mobile']}{waited}", 404)
         if poll:
-            mobile, since = args["mobile"], args.get("since")
             poll.deadline = deadline
-            poll.ready = lambda: bool(storage.deliveries(mobile=mobile, since=since, limit=1))
+            poll.ready = lambda: bool(storage.deliveries(mobile=mobile, since=since, product=product, limit=1))
             return Response(status=204)  # never sent: the server calls again
         time.sleep(POLL_SECONDS)
 
@@ -205,14 +242,16 @@ def latest_message() -> Response:
 @bp.get("/requests")
 def requests_journal() -> Response:
     """Every request answered, newest first, with its parameters (password masked)."""
-    args = query(request, {"code": "int", "method": "method", "account": "str", "mobile": "str", **PAGING})
+    args = query(request, {"code": "int", "method": "method", "account": "str", "mobile": "str",
+                           "product": "product", **PAGING})
     found = backend().storage.journal(**{"limit": 50, **args})
     return jsonify(requests=[request_json(e) for e in found])
 
 
 # -- accounts and lists -----------------------------------------------------------------------------
 ACCOUNT_FIELDS: dict[str, type] = {"apiid": str, "apikey": str, "balance": int, "frozen": bool,
-                                   "auto_frozen": bool, "registered_ips": list, "receipt_url": str}
+                                   "auto_frozen": bool, "registered_ips": list, "receipt_url": str,
+                                   "products": list, "reply_url": str, "limits": dict}
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -221,16 +260,46 @@ def account_json(account: Account) -> dict[str, Any]:
 
 
 def _checked_account_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` checked, with its lists as the account holds them (tuples, :class:`Limits`)."""
     if not 0 <= body.get("balance", 0) <= MAX_INTEGER:
         raise Invalid(f"balance must be between 0 and {MAX_INTEGER}, got {body['balance']}")
     for name in ("apiid", "apikey"):
         if name in body and not body[name]:
             raise Invalid(f"{name} must not be empty")
-    if body.get("receipt_url"):
-        problem = url_problem(body["receipt_url"]) or backend().policy.refusal(body["receipt_url"])
-        if problem:
-            raise Invalid(problem)
-    return body
+    for name, called in (("receipt_url", "receipt URL"), ("reply_url", "reply URL")):
+        if body.get(name):
+            problem = url_problem(body[name], name) or backend().policy.refusal(body[name], called)
+            if problem:
+                raise Invalid(problem)
+    checked = dict(body)
+    if "registered_ips" in body:
+        checked["registered_ips"] = tuple(body["registered_ips"])
+    if "products" in body:
+        checked["products"] = _checked_products(body["products"])
+    if "limits" in body:
+        checked["limits"] = _checked_limits(body["limits"])
+    return checked
+
+
+def _checked_products(names: list[str]) -> tuple[str, ...]:
+    known = product_names()
+    for name in names:
+        if name not in known:
+            raise Invalid(f"unknown product {name!r} in products; the products are {', '.join(known)}")
+    if len(set(names)) != len(names):
+        raise Invalid(f"products names a product twice: {names!r} (the first is the account's default)")
+    return tuple(names)
+
+
+def _checked_limits(limits: dict[str, Any]) -> Limits:
+    unknown = sorted(set(limits) - set(LIMIT_NAMES))
+    if unknown:
+        raise Invalid(f"unknown limit(s) {', '.join(unknown)}; accepted: {', '.join(LIMIT_NAMES)}")
+    for name, value in limits.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_INTEGER:
+            raise Invalid(f"limits.{name} must be an integer from 1 to {MAX_INTEGER}, got {value!r} "
+                          "(leave a limit out for none)")
+    return Limits(**limits)
 
 
 @bp.get("/accounts")
@@ -242,7 +311,7 @@ def accounts() -> Response:
 def create_account() -> Response:
     body = _checked_account_fields(check_fields(json_object(request), ACCOUNT_FIELDS,
                                                 required=frozenset({"apiid", "apikey"})))
-    account = Account(**{**body, "registered_ips": tuple(body.get("registered_ips", ()))})
+    account = Account(**body)
     if not backend().storage.create_account(account):
         return error(f"account {account.apiid} exists already", 409)
     response = jsonify(account_json(account))
@@ -295,10 +364,18 @@ def change_list(name: str, value: str) -> Response:
     return jsonify({name.replace("-", "_"): backend().storage.listed(LISTS[name])})
 
 
-# -- receipts ---------------------------------------------------------------------------------------
+# -- pushes: receipts, replies, template reviews ----------------------------------------------------
+def _form(receipt: Receipt) -> dict[str, str] | None:
+    try:
+        return receipt_form(receipt)
+    except (ValueError, KeyError):  # a receipt of a product (or outcome) this version no longer has
+        return None
+
+
 def receipt_json(receipt: Receipt) -> dict[str, Any]:
-    return {"id": receipt.id, "voiceid": receipt.voiceid, "account": receipt.account, "url": receipt.url,
-            "outcome": receipt.outcome, "form": receipt_form(receipt), "status": receipt.status,
+    return {"id": receipt.id, "kind": receipt.kind, "product": receipt.product, "voiceid": receipt.voiceid,
+            "account": receipt.account, "mobile": receipt.mobile, "url": receipt.url,
+            "outcome": receipt.outcome or None, "form": _form(receipt), "status": receipt.status,
             "attempts": [{"time": iso(a.time), "timestamp": a.time, "url": a.url, "status": a.status,
                           "body": a.body, "error": a.error} for a in receipt.history],
             "next_attempt": iso(receipt.next_at) if receipt.status == "pending" else None}
@@ -306,16 +383,133 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
 
 @bp.get("/receipts")
 def receipts() -> Response:
-    """Receipts, newest first, with every attempt (time, URL, status, body answered, error)."""
-    args = query(request, {"voiceid": "str", "account": "str", "status": "receipt-status", "limit": "limit"})
+    """Pushes of every kind (delivery receipts, replies, template reviews), newest first, with
+    every attempt (time, URL, status, body answered, error)."""
+    args = query(request, {"voiceid": "str", "account": "str", "status": "receipt-status", "kind": "push-kind",
+                           "limit": "limit"})
     found = backend().storage.receipts(**{"limit": 50, **args})
     return jsonify(receipts=[receipt_json(r) for r in found])
 
 
 @bp.post("/receipts/flush")
 def flush_receipts() -> Response:
-    """Make every pending receipt due now, so a test need not wait; the dispatcher sends them."""
+    """Make every pending push due now, so a test need not wait; the dispatcher sends them."""
     return jsonify(scheduled=backend().storage.flush_receipts(time.time()))
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    return {"id": reply.id, "time": iso(reply.time), "timestamp": reply.time, "account": reply.account,
+            "mobile": reply.mobile, "content": reply.content, "smsid": reply.smsid}
+
+
+REPLY_FIELDS: dict[str, type] = {"account": str, "mobile": str, "content": str}
+
+
+@bp.post("/replies")
+def create_reply() -> Response:
+    """A handset's reply (上行回复) to an account: recorded, and pushed to its ``reply_url`` if it
+    has one, with the id of the newest delivery from that account to that mobile."""
+    body = check_fields(json_object(request), REPLY_FIELDS, required=frozenset(REPLY_FIELDS))
+    for name, most in (("account", None), ("mobile", MAX_MOBILE_LENGTH), ("content", MAX_REPLY_LENGTH)):
+        if not body[name]:
+            raise Invalid(f"{name} must not be empty")
+        if most is not None and len(body[name]) > most:
+            raise Invalid(f"{name} is longer than {most} characters")
+    storage = backend().storage
+    account = _account_or_404(body["account"])
+    now = time.time()
+    with storage.transaction():
+        answered = storage.deliveries(account=account.apiid, mobile=body["mobile"], limit=1)
+        smsid = answered[0].voiceid if answered else ""
+        reply = Reply(0, now, account.apiid, body["mobile"], body["content"], smsid)
+        reply = replace(reply, id=storage.record_reply(reply))
+        push = reply_push(reply, account, answered[0].product if answered else account_product(account))
+        push_id = storage.queue_push(push) if push is not None else None
+    response = jsonify({**reply_json(reply), "push": push_id})
+    response.status_code = 201
+    return response
+
+
+@bp.get("/replies")
+def replies() -> Response:
+    """Handset replies, newest first."""
+    args = query(request, {"account": "str", "mobile": "str", "limit": "limit"})
+    return jsonify(replies=[reply_json(r) for r in backend().storage.replies(**{"limit": 50, **args})])
+
+
+# -- templates ----------------------------------------------------------------------------------------
+def template_json(template: Template) -> dict[str, Any]:
+    return {"id": template.id, "account": template.account, "product": template.product,
+            "content": template.content, "status": template.status, "reason": template.reason,
+            "created": iso(template.created) if template.created else None,
+            "review_at": iso(template.review_at) if template.review_at is not None else None}
+
+
+TEMPLATE_FIELDS: dict[str, type] = {"account": str, "product": str, "content": str, "status": str}
+REVIEW_FIELDS: dict[str, type] = {"status": str, "reason": str}
+
+
+@bp.get("/templates")
+def templates() -> Response:
+    """The accounts' own templates, oldest first (the products' built-in ones: GET /_sandbox/products)."""
+    args = query(request, {"account": "str", "product": "product", "status": "template-status"})
+    return jsonify(templates=[template_json(t) for t in backend().storage.templates(**args)])
+
+
+@bp.post("/templates")
+def create_template() -> Response:
+    """Add a template to an account: ``approved`` (the default) matches at once; ``pending`` is
+    reviewed as AddTemplate's are, ``template_review_seconds`` later, and its review pushed."""
+    body = check_fields(json_object(request), TEMPLATE_FIELDS, required=frozenset({"account", "product", "content"}))
+    status = body.get("status", "approved")
+    if status not in TEMPLATE_STATUSES:
+        raise Invalid(f"status must be {' or '.join(TEMPLATE_STATUSES)}, got {status!r}")
+    if body["product"] not in product_names():
+        raise Invalid(f"unknown product {body['product']!r}; the products are {', '.join(product_names())}")
+    if not body["content"]:
+        raise Invalid("content must not be empty: the template's text, with 【变量】 placeholders")
+    if len(body["content"]) > MAX_TEMPLATE_LENGTH:
+        raise Invalid(f"content is longer than {MAX_TEMPLATE_LENGTH} characters")
+    account = _account_or_404(body["account"])
+    if not product_named(body["product"]).belongs(account):
+        raise Invalid(f"account {account.apiid} does not use product {body['product']!r} (its products, or "
+                      "its APIID's prefix, say which it does)")
+    now = time.time()
+    review_at = now + backend().settings.template_review_seconds if status == "pending" else None
+    template = Template(0, account.apiid, body["product"], body["content"], status, now, review_at)
+    template = replace(template, id=backend().storage.add_template(template))
+    response = jsonify(template_json(template))
+    response.status_code = 201
+    return response
+
+
+@bp.patch("/templates/<int:template_id>")
+def review_template(template_id: int) -> Response:
+    """Approve or reject a pending template, and push the review to its account's ``reply_url``
+    (code 2 审核通过, or code 0 and the reason)."""
+    body = check_fields(json_object(request), REVIEW_FIELDS, required=frozenset({"status"}))
+    status, reason = body["status"], body.get("reason", "")
+    if status not in ("approved", "rejected"):
+        raise Invalid(f"status must be approved or rejected, got {status!r}")
+    if reason and status != "rejected":
+        raise Invalid("reason is a rejection's: leave it out to approve")
+    if len(reason) > MAX_TEMPLATE_LENGTH:
+        raise Invalid(f"reason is longer than {MAX_TEMPLATE_LENGTH} characters")
+    storage = backend().storage
+    found = _template(template_id)
+    if found is None:
+        return error(f"no template {template_id} (a product's built-in templates are not reviewed)", 404)
+    pushed = review(storage, found, status, reason, time.time()) if found.status == "pending" else False
+    if pushed is False:
+        now = _template(template_id)
+        return error(f"template {template_id} is {now.status if now else 'gone'}: only a pending template is "
+                     "reviewed", 409)
+    return jsonify({**template_json(_template(template_id) or found), "push": pushed})
+
+
+def _template(template_id: int) -> Template | None:
+    return next((t for t in backend().storage.templates() if t.id == template_id), None)
+
 
 
 # -- scenarios --------------------------------------------------------------------------------------

@@ -4,14 +4,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Request
 
 from .._exceptions import Invalid
-from ..service.products import method_names
+from ..service.products import method_names, product_names
+from ..service.records import Limits
 from ..service.scenarios import MAX_NESTING, too_deep
+from ..service.scenarios.checker import TEMPLATE_STATUSES
+
+#: an account's ``limits``: the :class:`~ihuyi_sandbox.service.records.Limits` fields
+LIMIT_NAMES = tuple(f.name for f in fields(Limits))
+#: what a push is: a delivery receipt, a handset's reply, a template's review
+PUSH_KINDS = ("receipt", "reply", "template")
+#: the longest template the sandbox API takes (no product sends a message this long) and the
+#: longest reply text
+MAX_TEMPLATE_LENGTH = 1000
+MAX_REPLY_LENGTH = 1000
+#: the longest mobile a reply may come from (a country code, a space and a number fit)
+MAX_MOBILE_LENGTH = 32
 
 
 def json_body(request: Request) -> Any:
@@ -64,12 +78,14 @@ def check_fields(body: dict[str, Any], spec: dict[str, type], *, required: froze
     return body
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list of strings"}
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list of strings",
+               dict: "an object"}
 
 
 def query(request: Request, accepted: dict[str, str]) -> dict[str, Any]:
     """Read the query string: ``accepted`` maps each name to its kind (``str``, ``int``, ``time``,
-    ``seconds``, ``limit``, ``method``); unknown names are refused."""
+    ``seconds``, ``limit``, ``method``, ``product``, ``receipt-status``, ``template-status``,
+    ``push-kind``); unknown names are refused."""
     unknown = sorted(set(request.args) - set(accepted))
     if unknown:
         raise Invalid(f"unknown parameter(s) {', '.join(unknown)}; accepted: {', '.join(sorted(accepted))}")
@@ -109,9 +125,11 @@ def _convert(name: str, raw: str, kind: str) -> Any:
         return raw
     if kind == "time":
         return parse_time(name, raw)
-    if kind == "receipt-status":
-        if raw not in RECEIPT_STATUSES:
-            raise Invalid(f"{name} must be one of {', '.join(RECEIPT_STATUSES)}, got {raw!r}")
+    choices = {"receipt-status": RECEIPT_STATUSES, "template-status": TEMPLATE_STATUSES, "push-kind": PUSH_KINDS,
+               "product": product_names()}.get(kind)
+    if choices is not None:
+        if raw not in choices:
+            raise Invalid(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
         return raw
     raise AssertionError(kind)
 

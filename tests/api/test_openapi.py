@@ -17,9 +17,20 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 def test_the_description_is_served_and_names_every_surface(tmp_path):
     with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
         spec = json.loads(sandbox.get("/_sandbox/openapi.json"))
+        products = json.loads(sandbox.get("/_sandbox/products"))["products"]
     assert spec["openapi"].startswith("3.")
     assert {"/webservice/voice.php", "/_sandbox/messages", "/_sandbox/messages/latest", "/_sandbox/requests",
-            "/_sandbox/accounts", "/_sandbox/scenario", "/_sandbox/reset"} <= set(spec["paths"])
+            "/_sandbox/accounts", "/_sandbox/scenario", "/_sandbox/reset", "/_sandbox/products", "/_sandbox/replies",
+            "/_sandbox/templates", "/_sandbox/templates/{template_id}", "/_sandbox/receipts"} <= set(spec["paths"])
+    for p in products:  # every product's paths, and each behind its selector
+        assert {*p["paths"], *(p["selector"] + path for path in p["paths"])} <= set(spec["paths"])
+    account = spec["components"]["schemas"]["Account"]["properties"]
+    assert {"products", "reply_url", "limits"} <= set(account)
+    assert set(account["limits"]["properties"]) == {"per_second", "per_day", "codes_per_day", "identical_per_minute",
+                                                    "blacklist_after"}
+    assert {"product", "text", "code"} <= set(spec["components"]["schemas"]["Message"]["properties"])
+    assert "product" in {p["name"] for p in spec["paths"]["/_sandbox/messages"]["get"]["parameters"]}
+    assert "kind" in {p["name"] for p in spec["paths"]["/_sandbox/receipts"]["get"]["parameters"]}
 
 
 def test_the_description_is_valid_openapi(tmp_path):
