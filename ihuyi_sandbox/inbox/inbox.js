@@ -71,6 +71,7 @@
     $("token-input").value = "";
     $("token-form").hidden = true;
     tokenNeeded = false;
+    loadProducts().catch(report);
     current.load().catch(report);
   });
 
@@ -182,14 +183,26 @@
   }
 
   // -- the tabs -----------------------------------------------------------------------------------
+  // a product's name as its title says it ("voice verification codes (语音验证码)"), once known
+  let titles = {};
+
+  const productBadge = (name, testid) =>
+    el("span", { class: "badge product", "data-testid": testid, title: titles[name] || null }, name);
+
   const messages = feed("messages", (m) =>
-    el("li", { class: "card message", "data-testid": "message", "data-id": m.id },
-      el("div", { class: "code", "data-testid": "message-code" }, m.code),
+    el("li", { class: "card message", "data-testid": "message", "data-id": m.id, "data-product": m.product },
+      productBadge(m.product, "message-product"),
+      m.code === null
+        ? el("div", { class: "code none", "data-testid": "message-code" }, "no code")
+        : el("div", { class: "code", "data-testid": "message-code" }, m.code),
+      // the whole text, when it is more than the code: as text, never as markup
+      m.text !== m.code ? el("p", { class: "text", "data-testid": "message-text" }, m.text) : null,
       el("dl", {},
         field("Mobile", m.mobile, "message-mobile"),
         field("Account", m.account, "message-account"),
         timeField(m, "message-time"),
-        field("Voice ID", m.voiceid, "message-voiceid"),
+        field("ID", m.voiceid, "message-voiceid"),
+        m.units !== 1 ? field("Units", m.units, "message-units") : null,
         field("Outcome", m.outcome.replace(/_/g, " "), "message-outcome"),
         field("Receipt", m.receipt, "message-receipt"))));
 
@@ -202,12 +215,13 @@
         el("span", { "data-testid": "request-message" }, r.message ?? ""),
         r.fault ? el("span", { class: "badge fault", "data-testid": "request-fault" }, `fault: ${r.fault}`) : null),
       el("dl", {},
+        field("Product", r.product, "request-product"),
         field("Method", r.method, "request-method"),
         field("Mobile", params.mobile, "request-mobile"),
         field("Account", params.account, "request-account"),
         field("Client IP", r.client_ip, "request-ip"),
         timeField(r, "request-time"),
-        r.voiceid && r.voiceid !== "0" ? field("Voice ID", r.voiceid, "request-voiceid") : null));
+        r.voiceid && r.voiceid !== "0" ? field("ID", r.voiceid, "request-voiceid") : null));
   });
 
   let shownAccounts = "";
@@ -223,8 +237,12 @@
           el("dl", {},
             field("Balance", a.balance, "account-balance"),
             field("State", a.auto_frozen ? "auto-frozen (abuse)" : a.frozen ? "frozen" : "active", "account-state"),
+            field("Products", a.products.length ? a.products.join(", ") : "by its APIID", "account-products"),
             field("Registered IPs", a.registered_ips.length ? a.registered_ips.join(", ") : "any", "account-ips"),
-            field("Receipt URL", a.receipt_url || "none", "account-receipt-url")))));
+            field("Receipt URL", a.receipt_url || "none", "account-receipt-url"),
+            field("Reply URL", a.reply_url || "none", "account-reply-url"),
+            field("Limits", Object.entries(a.limits).map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`).join(", ")
+              || "none", "account-limits")))));
       $("accounts-empty").hidden = found.length > 0;
     },
   };
@@ -266,6 +284,27 @@
     api("reset", { method: "POST" }).then((answer) => changed(answer, "Reset")).catch(report);
   });
 
+  // the product and method filters offer what this sandbox answers
+  let productsShown = false;
+  async function loadProducts() {
+    if (productsShown) return;
+    const found = (await api("products")).products;
+    titles = Object.fromEntries(found.map((p) => [p.name, p.title]));
+    // a choice made meanwhile stays chosen
+    const offer = (select, options) => {
+      const chosen = select.value;
+      select.replaceChildren(el("option", { value: "" }, "any"), ...options);
+      select.value = chosen;
+      if (select.value !== chosen) select.value = "";
+    };
+    for (const select of document.querySelectorAll("select.products")) {
+      offer(select, found.map((p) => el("option", { value: p.name, title: p.title || null }, p.name)));
+    }
+    const methods = [...new Set(found.flatMap((p) => p.methods))];
+    offer($("filter-method"), methods.map((m) => el("option", { value: m }, m)));
+    productsShown = true;
+  }
+
   const tabs = { messages, requests, accounts, scenario };
   let current = messages;
 
@@ -296,6 +335,7 @@
   }
 
   takeTokenFromFragment();
+  loadProducts().catch(report);
   open("messages");
   setTimeout(tick, POLL_MS);
 })();

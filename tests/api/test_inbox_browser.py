@@ -84,6 +84,8 @@ def test_delivery_appears_on_the_open_page(page: Page, sandbox: SandboxProcess) 
     expect(message.get_by_test_id("message-mobile")).to_have_text(MOBILE)
     expect(message.get_by_test_id("message-account")).to_have_text(DEMO["account"])
     expect(message.get_by_test_id("message-voiceid")).to_have_text(re.compile(r"^\d{20}$"))
+    expect(message.get_by_test_id("message-product")).to_have_text("voice")
+    expect(message.get_by_test_id("message-text")).to_have_count(0)  # voice's text is the code itself
     assert page.evaluate("window.notReloaded") is True
     size = page.get_by_test_id("message-code").evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
     assert size >= 32
@@ -246,3 +248,51 @@ def test_each_call_shows_its_outcome_and_receipt_status(page: Page, sandbox: San
     expect(message).to_have_count(1)
     expect(message.get_by_test_id("message-outcome")).to_have_text("busy")
     expect(message.get_by_test_id("message-receipt")).to_have_text("pending")
+
+
+def test_messages_and_requests_filter_by_product(page: Page, sandbox: SandboxProcess) -> None:
+    assert submit(sandbox, "1357") == 2
+    products = page.get_by_test_id("filter-message-product")
+    expect(products.locator("option")).to_have_text(["any", "voice"])
+    products.select_option("voice")
+    expect(page.get_by_test_id("message")).to_have_count(1)
+    expect(page.get_by_test_id("message-product")).to_have_text("voice")
+    assert submit(sandbox, "2468") == 2
+    expect(page.get_by_test_id("message-code")).to_have_text(["2468", "1357"])  # followed, filtered
+    page.get_by_test_id("tab-requests").click()
+    expect(page.get_by_test_id("filter-method").locator("option")).to_have_text(["any", "Submit", "GetNum"])
+    page.get_by_test_id("filter-request-product").select_option("voice")
+    expect(page.get_by_test_id("request")).to_have_count(2)
+    expect(page.get_by_test_id("request-product")).to_have_text(["voice", "voice"])
+
+
+def test_a_delivered_text_is_shown_as_text_never_as_markup(browser: Browser, tmp_path: Path) -> None:
+    hostile = '<img src=x onerror="document.title=1"><b>1234</b>'
+    scenario = tmp_path / "hostile.toml"
+    scenario.write_text(f'name = "hostile"\ndescription = "delivers anything"\n[[accounts]]\napiid = "V00000001"\n'
+                        f'apikey = "{DEMO["password"]}"\nbalance = 10\n[[rules]]\nmobile = "{MOBILE}"\ncode = 2\n')
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--scenario", str(scenario)) as sandbox:
+        errors: list[str] = []
+        page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors)
+        assert submit(sandbox, hostile) == 2  # a forced success delivers whatever content it had
+        expect(page.get_by_test_id("message-code")).to_have_text(hostile)
+        expect(page.locator("#messages-list img, #messages-list b")).to_have_count(0)
+        assert page.title() == "ihuyi sandbox · inbox"
+        page.context.close()
+        assert errors == []
+
+
+def test_accounts_tab_shows_products_reply_url_and_limits(page: Page, sandbox: SandboxProcess) -> None:
+    from ihuyi_sandbox.testing import SandboxAPI
+
+    page.get_by_test_id("tab-accounts").click()
+    account = page.locator('[data-testid=account][data-apiid="V00000001"]')
+    expect(account.get_by_test_id("account-products")).to_have_text("by its APIID")
+    expect(account.get_by_test_id("account-reply-url")).to_have_text("none")
+    expect(account.get_by_test_id("account-limits")).to_have_text("none")
+    SandboxAPI(sandbox.url).call("PATCH", "/_sandbox/accounts/V00000001", {
+        "products": ["voice"], "reply_url": "http://127.0.0.1:9/replies", "limits": {"per_day": 5, "per_second": 1}})
+    expect(account.get_by_test_id("account-products")).to_have_text("voice")
+    expect(account.get_by_test_id("account-reply-url")).to_have_text("http://127.0.0.1:9/replies")
+    expect(account.get_by_test_id("account-limits")).to_have_text("per second 1, per day 5")
+    expect(page.locator("[data-testid=account]")).to_have_count(5)  # a demo account per product
