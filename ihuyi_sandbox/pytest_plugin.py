@@ -3,8 +3,11 @@ entry point, so installing the package is all a project needs.
 
 - ``ihuyi_sandbox``: a handle on the session's sandbox, reset to the scenario's start before each
   test (mark a test ``@pytest.mark.ihuyi_keep_state`` to carry the previous test's state over).
-  It has ``url``, ``account``, ``apikey``, ``latest_code(mobile, wait=...)``, ``messages(...)``,
-  ``requests(...)``, ``use_scenario(name or TOML text)`` and ``reset()``.
+  It has ``url``, ``account``, ``apikey``, ``latest_code(mobile, wait=..., product=...)`` (the code
+  in the last message of any product), ``latest_message(...)``, ``messages(...)``,
+  ``requests(...)``, ``receipts(...)``, ``reply(mobile, content, account=...)``,
+  ``add_template(...)``, ``use_scenario(name or TOML text)`` and ``reset()``: every call of
+  :class:`~ihuyi_sandbox.testing.SandboxAPI`.
 - ``ihuyi_sandbox_server``: the sandbox process itself, started once per session on a free
   loopback port with a throw-away database (or none, with ``--ihuyi-sandbox-url``).
 """

@@ -1,4 +1,5 @@
-"""A client of a sandbox's own ``/_sandbox/`` API: what was sent, scenarios, reset."""
+"""A client of a sandbox's own ``/_sandbox/`` API: what was sent (every product's), pushes,
+replies, templates, scenarios, reset."""
 
 from __future__ import annotations
 
@@ -52,29 +53,69 @@ class SandboxAPI:
             raise SandboxError(f"{method} {path}: no answer from the sandbox at {self.url}: "
                                f"{getattr(error, 'reason', error)}") from None
 
-    def latest_code(self, mobile: str, *, wait: float = 5.0, since: float | None = None) -> str:
-        """The last code delivered to ``mobile`` (after ``since``, Unix seconds), waiting up to
-        ``wait`` seconds for one to arrive; :class:`SandboxError` if none does."""
-        params = {"mobile": mobile, "wait": f"{wait:g}"}
-        if since is not None:
-            params["since"] = repr(since)
-        return self.call("GET", "/_sandbox/messages/latest?" + urllib.parse.urlencode(params))["code"]
+    def latest_code(self, mobile: str, *, wait: float = 5.0, since: float | None = None,
+                    product: str | None = None) -> str | None:
+        """The verification code in the last message delivered to ``mobile`` (of ``product``, after
+        ``since``, Unix seconds), waiting up to ``wait`` seconds for one to arrive;
+        :class:`SandboxError` if none does. For voice, the digits read out; for a text, the
+        variable of a built-in template it fills, else its first run of 4 to 8 digits, else ``None``."""
+        return self.latest_message(mobile, wait=wait, since=since, product=product)["code"]
+
+    def latest_message(self, mobile: str, *, wait: float = 5.0, since: float | None = None,
+                       product: str | None = None) -> dict[str, Any]:
+        """The last message delivered to ``mobile``, as :meth:`latest_code` finds it: ``content``
+        (the whole text), ``code``, ``product``, ``account``…"""
+        params = {"mobile": mobile, "wait": f"{wait:g}", "product": product,
+                  "since": None if since is None else repr(since)}
+        return self.call("GET", "/_sandbox/messages/latest" + _query(params))
 
     def messages(self, **filters: Any) -> list[dict[str, Any]]:
-        """Delivered calls, newest first (filters: mobile, account, since, before, after, limit)."""
+        """Delivered messages, newest first (filters: mobile, account, product, since, before, after, limit)."""
         return self.call("GET", "/_sandbox/messages" + _query(filters))["messages"]
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        """Answered requests, newest first (filters: code, method, account, mobile, since, limit…)."""
+        """Answered requests, newest first (filters: code, method, account, mobile, product, since, limit…)."""
         return self.call("GET", "/_sandbox/requests" + _query(filters))["requests"]
 
+    def products(self) -> list[dict[str, Any]]:
+        """The products the sandbox answers for: paths, selector, hosts, APIID prefixes, methods, outcomes."""
+        return self.call("GET", "/_sandbox/products")["products"]
+
     def receipts(self, **filters: Any) -> list[dict[str, Any]]:
-        """Delivery receipts, newest first, with every attempt (filters: voiceid, account, status)."""
+        """Pushes (delivery receipts, replies, template reviews), newest first, with every attempt
+        (filters: kind, voiceid, account, status, limit)."""
         return self.call("GET", "/_sandbox/receipts" + _query(filters))["receipts"]
 
     def flush_receipts(self) -> int:
-        """Make every pending receipt due now; how many were."""
+        """Make every pending push due now; how many were."""
         return self.call("POST", "/_sandbox/receipts/flush")["scheduled"]
+
+    def reply(self, mobile: str, content: str, *, account: str | None = None) -> dict[str, Any]:
+        """A handset's reply (上行回复) from ``mobile`` to the account (default: this handle's):
+        recorded, and pushed to its ``reply_url``; the reply, with ``push`` (the push's id or ``None``)."""
+        return self.call("POST", "/_sandbox/replies", {"account": account or self.account, "mobile": mobile,
+                                                       "content": content})
+
+    def replies(self, **filters: Any) -> list[dict[str, Any]]:
+        """Handset replies, newest first (filters: account, mobile, limit)."""
+        return self.call("GET", "/_sandbox/replies" + _query(filters))["replies"]
+
+    def templates(self, **filters: Any) -> list[dict[str, Any]]:
+        """The accounts' own templates, oldest first (filters: account, product, status)."""
+        return self.call("GET", "/_sandbox/templates" + _query(filters))["templates"]
+
+    def add_template(self, product: str, content: str, *, account: str | None = None,
+                     status: str = "approved") -> dict[str, Any]:
+        """Give the account (default: this handle's) a template of ``product``: ``approved`` (usable
+        at once), ``pending`` (reviewed after the scenario's ``template_review_seconds``) or ``rejected``."""
+        return self.call("POST", "/_sandbox/templates", {"account": account or self.account, "product": product,
+                                                         "content": content, "status": status})
+
+    def review_template(self, template_id: int, status: str, reason: str | None = None) -> dict[str, Any]:
+        """Approve (``approved``) or reject (``rejected``, with a reason) a pending template; the review
+        is pushed to its account's ``reply_url``."""
+        body = {"status": status} if reason is None else {"status": status, "reason": reason}
+        return self.call("PATCH", f"/_sandbox/templates/{template_id}", body)
 
     def use_scenario(self, name_or_toml: str) -> dict[str, Any]:
         """Switch to a TOML text, a local file's (a path ending in ``.toml`` that exists here: it is
