@@ -65,13 +65,16 @@ def decide(method: str, params: Mapping[str, str], context: Context) -> Decision
 
 
 def check_password(method: str, params: Mapping[str, str], account: Account, *, now: float, skew: int) -> Code:
-    """405 for a wrong APIKEY; with ``time``, 40501 when it is off the clock, 40502 when the md5
-    does not match. Submit's signature covers ``mobile`` and ``content`` as sent (in templateid
-    mode, the ``|``-joined variables)."""
+    """The APIKEY itself, with or without ``time`` (a captured answer of the JSON API accepted a
+    client that sends both); else 405 without ``time``, and with it 40501 when it is off the clock,
+    40502 when the md5 does not match. Submit's signature covers ``mobile`` and ``content`` as
+    sent (in templateid mode, the ``|``-joined variables)."""
     password = params.get("password", "")
     time = params.get("time", "")
+    if hmac.compare_digest(password.encode(), account.apikey.encode()):
+        return Code.OK
     if not time:
-        return Code.OK if hmac.compare_digest(password.encode(), account.apikey.encode()) else Code.BAD_CREDENTIALS
+        return Code.BAD_CREDENTIALS
     if not TIME_PATTERN.fullmatch(time) or abs(now - int(time)) > skew:
         return Code.DYNAMIC_PASSWORD_EXPIRED
     if method == "Submit":
