@@ -9,7 +9,7 @@ from ...service.products import Context, Decision, Product, Route
 from ...wire.answers import Api, Method
 from . import receipts
 from .answers import build
-from .checks import decide
+from .checks import PRODUCT, decide
 from .codes import DEFAULT_OUTCOME, OUTCOMES, Code
 
 #: what the voice-code product claims on the path both answer: a code of 4 to 6 digits
@@ -17,7 +17,7 @@ _CODE = re.compile(r"[0-9]{4,6}")
 
 
 class VoiceNotice(Product):
-    name = "voice_notice"
+    name = PRODUCT  # the name its templates are stored under, which the checks read
     title = "voice notice (语音通知)"
     # voice.php is voice codes' by default; the JSON API's path is this product's alone
     routes = (Route("/webservice/voice.php"), Route("/vm/Submit.json", method="Submit", format="json"))
