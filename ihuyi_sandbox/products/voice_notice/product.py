@@ -9,7 +9,7 @@ from ...service.products import Context, Decision, Product, Route
 from ...wire.answers import Api, Method
 from . import receipts
 from .answers import build
-from .checks import PRODUCT, decide
+from .checks import BUILTIN_TEMPLATE, BUILTIN_TEMPLATE_ID, PRODUCT, decide
 from .codes import DEFAULT_OUTCOME, OUTCOMES, Code
 
 #: what the voice-code product claims on the path both answer: a code of 4 to 6 digits
@@ -30,6 +30,7 @@ class VoiceNotice(Product):
     unknown_account = Code.BAD_CREDENTIALS
     outcomes = OUTCOMES
     default_outcome = DEFAULT_OUTCOME
+    builtin_templates = {BUILTIN_TEMPLATE_ID: BUILTIN_TEMPLATE}
 
     def build_api(self, message_set: str, voice_id_element: str) -> Api:
         return build(message_set, voice_id_element)

@@ -52,7 +52,7 @@ def test_submit_json_with_a_template_and_a_dynamic_password():
               "time": now, "password": dynamic_password("VM00000001", KEY, now, "13812345678", "9633|顺风快递")}
     response = client.post(JSON_API, data=params)
     assert response.data == json_bytes(2, "提交成功", voiceid(response.data))
-    assert client.get("/_sandbox/messages?limit=1").json["messages"][0]["code"] == NOTICE
+    assert client.get("/_sandbox/messages?limit=1").json["messages"][0]["text"] == NOTICE
     wrong = dynamic_password("VM00000001", KEY, now, "13812345678", NOTICE)  # signed over the filled text
     assert client.post(JSON_API, data={**params, "password": wrong}).data == json_bytes(40502, LIVE[40502])
     # the APIKEY itself beside a time, as a client whose accepted answer was captured sends it

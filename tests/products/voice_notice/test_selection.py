@@ -61,7 +61,7 @@ def code(response) -> int:
 
 
 def delivered(client) -> str:
-    return client.get("/_sandbox/messages?limit=1").json["messages"][0]["code"]
+    return client.get("/_sandbox/messages?limit=1").json["messages"][0]["text"]
 
 
 def test_a_vm_account_is_a_notice(client):

@@ -21,7 +21,7 @@ def submit(client, params, **kwargs) -> int:
 
 
 def delivered(client) -> str:
-    return client.get("/_sandbox/messages?limit=1").json["messages"][0]["code"]
+    return client.get("/_sandbox/messages?limit=1").json["messages"][0]["text"]
 
 
 def seeded(*templates: Template, limits: Limits = Limits()) -> object:
