@@ -251,9 +251,20 @@ def test_each_call_shows_its_outcome_and_receipt_status(page: Page, sandbox: San
 
 
 def test_messages_and_requests_filter_by_product(page: Page, sandbox: SandboxProcess) -> None:
+    from ihuyi_sandbox.testing import SandboxAPI
+
+    names = [p["name"] for p in SandboxAPI(sandbox.url).products()]
     assert submit(sandbox, "1357") == 2
+    notice = {"account": "VM00000001", "password": DEMO["password"], "mobile": MOBILE, "content": "9633|顺风快递",
+              "templateid": "1361"}
+    assert sandbox.call("Submit", notice)[0] == 200
+    expect(page.get_by_test_id("message")).to_have_count(2)
+    expect(page.get_by_test_id("message-product")).to_have_text(["voice_notice", "voice"])
+    # a text that is more than its code is shown whole, under it
+    expect(page.get_by_test_id("message-text")).to_have_text(["您的订单号是：9633。已由顺风快递发出，请注意查收。"])
+    expect(page.get_by_test_id("message-code")).to_have_text(["9633", "1357"])
     products = page.get_by_test_id("filter-message-product")
-    expect(products.locator("option")).to_have_text(["any", "voice"])
+    expect(products.locator("option")).to_have_text(["any", *names])
     products.select_option("voice")
     expect(page.get_by_test_id("message")).to_have_count(1)
     expect(page.get_by_test_id("message-product")).to_have_text("voice")
@@ -261,21 +272,32 @@ def test_messages_and_requests_filter_by_product(page: Page, sandbox: SandboxPro
     expect(page.get_by_test_id("message-code")).to_have_text(["2468", "1357"])  # followed, filtered
     page.get_by_test_id("tab-requests").click()
     expect(page.get_by_test_id("filter-method").locator("option")).to_have_text(["any", "Submit", "GetNum"])
+    expect(page.get_by_test_id("request")).to_have_count(3)
     page.get_by_test_id("filter-request-product").select_option("voice")
     expect(page.get_by_test_id("request")).to_have_count(2)
     expect(page.get_by_test_id("request-product")).to_have_text(["voice", "voice"])
+    page.get_by_test_id("filter-request-product").select_option("voice_notice")
+    expect(page.get_by_test_id("request-product")).to_have_text(["voice_notice"])
 
 
 def test_a_delivered_text_is_shown_as_text_never_as_markup(browser: Browser, tmp_path: Path) -> None:
     hostile = '<img src=x onerror="document.title=1"><b>1234</b>'
     scenario = tmp_path / "hostile.toml"
-    scenario.write_text(f'name = "hostile"\ndescription = "delivers anything"\n[[accounts]]\napiid = "V00000001"\n'
-                        f'apikey = "{DEMO["password"]}"\nbalance = 10\n[[rules]]\nmobile = "{MOBILE}"\ncode = 2\n')
+    scenario.write_text(f'name = "hostile"\ndescription = "delivers anything"\n'
+                        f'[[accounts]]\napiid = "V00000001"\napikey = "{DEMO["password"]}"\nbalance = 10\n'
+                        f'[[accounts]]\napiid = "VM00000001"\napikey = "{DEMO["password"]}"\nbalance = 10\n'
+                        f'[[templates]]\naccount = "VM00000001"\nproduct = "voice_notice"\ncontent = \'{hostile}\'\n'
+                        f'[[rules]]\nmobile = "{MOBILE}"\ncode = 2\n')
     with running_sandbox("--db", str(tmp_path / "s.db"), "--scenario", str(scenario)) as sandbox:
         errors: list[str] = []
         page = open_inbox(browser, f"{sandbox.url}/_sandbox/", errors)
         assert submit(sandbox, hostile) == 2  # a forced success delivers whatever content it had
         expect(page.get_by_test_id("message-code")).to_have_text(hostile)
+        # a voice notice following a template of markup: its whole text shown under the code
+        notice = {"account": "VM00000001", "password": DEMO["password"], "mobile": "13912345678", "content": hostile}
+        assert b"<code>2</code>" in sandbox.call("Submit", notice)[2]
+        expect(page.get_by_test_id("message-text")).to_have_text([hostile])
+        expect(page.get_by_test_id("message-code")).to_have_text(["1234", hostile])  # the text's first 4 to 8 digits
         expect(page.locator("#messages-list img, #messages-list b")).to_have_count(0)
         assert page.title() == "ihuyi sandbox · inbox"
         page.context.close()

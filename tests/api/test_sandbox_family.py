@@ -13,6 +13,8 @@ from ihuyi_sandbox.service.scenarios import resolve
 
 MOBILE = "13812345678"
 RECEIVER = "http://127.0.0.1:9/hook"
+NOTICE = {"account": "VM00000001", "password": DEMO_APIKEY}
+NOTICE_TEMPLATE = "您的订单号是：【变量】。已由【变量】发出，请注意查收。"
 
 
 def submit(client, mobile=MOBILE, content="1234", **extra):
@@ -24,8 +26,9 @@ def default_client():
 
 
 def test_products_lists_each_product_with_its_paths_selector_methods_and_outcomes(client):
-    (voice,) = client.get("/_sandbox/products").json["products"]
-    assert voice == {
+    products = {p["name"]: p for p in client.get("/_sandbox/products").json["products"]}
+    assert list(products)[0] == "voice"  # the path's default first
+    assert products["voice"] == {
         "name": "voice", "title": "voice verification codes (语音验证码)", "paths": ["/webservice/voice.php"],
         "selector": "/_voice", "hosts": ["api.voice.ihuyi.com", "api.voice.ihuyi.cn"], "prefixes": ["V"],
         "methods": ["Submit", "GetNum"], "templates": [],
@@ -36,9 +39,14 @@ def test_products_lists_each_product_with_its_paths_selector_methods_and_outcome
                      {"name": "not_in_service", "code": 5, "msg": "空号"},
                      {"name": "rejected", "code": 6, "msg": "用户拒接"}],
         "default_outcome": "answered"}
-    # the selector it names is a base URL that reaches it
-    assert b"<code>2</code>" in client.post(f"/_voice{VOICE}?method=Submit",
-                                            data={**DEMO, "mobile": MOBILE, "content": "5678"}).data
+    notice = products["voice_notice"]
+    assert (notice["paths"], notice["selector"], notice["prefixes"]) == (
+        ["/webservice/voice.php", "/vm/Submit.json"], "/_vm", ["VM"])
+    assert notice["templates"] == [{"id": 1361, "content": NOTICE_TEMPLATE}]
+    # the selector each names is a base URL that reaches it
+    for product in products.values():
+        answer = client.post(f"{product['selector']}{VOICE}?method=GetNum", data=DEMO).data
+        assert b"<code>2</code>" in answer if product["name"] == "voice" else b"<code>405</code>" in answer
 
 
 def test_messages_carry_the_product_the_text_and_the_code_and_filter_by_product(client):
@@ -49,7 +57,26 @@ def test_messages_carry_the_product_the_text_and_the_code_and_filter_by_product(
         ("voice", "567890", "567890", 1), ("voice", "1234", "1234", 1)]
     assert len(client.get("/_sandbox/messages?product=voice").json["messages"]) == 2
     refused = client.get("/_sandbox/messages?product=fax")
-    assert refused.status_code == 400 and refused.json["error"] == "product must be one of voice, got 'fax'"
+    assert refused.status_code == 400
+    assert refused.json["error"].startswith("product must be one of voice, ") and "got 'fax'" in refused.json["error"]
+
+
+def test_a_filled_built_in_template_gives_its_variable_as_the_code():
+    client = default_client()
+    answer = client.post(f"{VOICE}?method=Submit", data={**NOTICE, "mobile": MOBILE, "content": "A9633|顺风快递",
+                                                       "templateid": "1361"}).data
+    assert b"<code>2</code>" in answer
+    submit(client, content="2468")
+    notice, code = client.get(f"/_sandbox/messages?mobile={MOBILE}&product=voice_notice").json["messages"] + \
+        client.get(f"/_sandbox/messages?mobile={MOBILE}&product=voice").json["messages"]
+    assert (notice["product"], notice["text"], notice["code"]) == (
+        "voice_notice", "您的订单号是：A9633。已由顺风快递发出，请注意查收。", "A9633")  # letters too: the variable
+    assert (code["product"], code["text"], code["code"]) == ("voice", "2468", "2468")
+    latest = client.get(f"/_sandbox/messages/latest?mobile={MOBILE}&product=voice_notice").json
+    assert (latest["content"], latest["code"]) == (notice["text"], "A9633")
+    assert client.get(f"/_sandbox/messages/latest?mobile={MOBILE}").json["code"] == "2468"
+    requests = client.get("/_sandbox/requests?product=voice_notice").json["requests"]
+    assert [(r["product"], r["code"], r["message"]) for r in requests] == [("voice_notice", 2, "提交成功")]
 
 
 def test_a_forced_success_shows_whatever_content_voice_read_out():
@@ -95,6 +122,18 @@ def test_the_default_scenarios_magic_codes_of_four_and_five_digits(mobile, code)
     assert f"<code>{code}</code>".encode() in body, body.decode()
 
 
+@pytest.mark.parametrize(("mobile", "code"), [
+    ("13900004072", 4072), ("13900040722", 40722), ("13900004073", 4073), ("13900004071", 4071),
+    ("13900004051", 4051), ("13900004070", 2)])  # 4070 is voice codes' alone
+def test_the_magic_codes_force_what_voice_notice_has_too(mobile, code):
+    client = default_client()
+    body = client.post(f"{VOICE}?method=Submit", data={**NOTICE, "mobile": mobile, "templateid": "1361",
+                                                     "content": "9633|顺风快递"}).data
+    assert f"<code>{code}</code>".encode() in body, body.decode()
+    # the same numbers on voice codes: 4072 and 40722 are not voice's, so those pass to its checks
+    assert b"<code>2</code>" in submit(client, mobile="13900040722").data
+
+
 @pytest.mark.parametrize(("mobile", "outcome"), [
     ("13900020001", "answered"), ("13900020002", "unanswered"), ("13900020006", "rejected"),
     ("13900020007", "answered")])  # past the end of voice's outcomes: the default
@@ -102,6 +141,9 @@ def test_the_default_scenarios_outcome_numbers_count_in_the_products_table(mobil
     client = default_client()
     assert b"<code>2</code>" in submit(client, mobile=mobile).data
     assert client.get("/_sandbox/messages").json["messages"][0]["outcome"] == outcome
+    assert b"<code>2</code>" in client.post(f"{VOICE}?method=Submit", data={
+        **NOTICE, "mobile": mobile, "content": "9633|顺风快递", "templateid": "1361"}).data
+    assert client.get("/_sandbox/messages?product=voice_notice").json["messages"][0]["outcome"] == outcome
 
 
 def test_a_rule_cannot_have_both_an_outcome_and_outcome_from_mobile(client):
