@@ -43,9 +43,11 @@ _PAGING = [_param("since", _TIME), _param("before", _INT, description="ids below
            _param("after", _INT, description="ids above this (following)"),
            _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})]
 
-def _provider_params(methods: tuple[str, ...]) -> list[dict[str, Any]]:
+def _provider_params(methods: tuple[str, ...], named_by_path: bool = False) -> list[dict[str, Any]]:
+    """The parameters of a provider path: ``method`` first, unless the path names the method
+    (``/sms/Submit.json``), where any ``method=`` is ignored."""
     return [
-        _param("method", {"type": "string", "enum": list(methods)}, required=True),
+        *(() if named_by_path else (_param("method", {"type": "string", "enum": list(methods)}, required=True),)),
         _param("account", _STRING), _param("password", _STRING), _param("mobile", _STRING),
         _param("content", _STRING), _param("time", _STRING),
         _param("format", {"type": "string", "description": "json for JSON; anything else (xml by default) for XML"}),
@@ -78,14 +80,15 @@ _SCENARIO_BODY = {"oneOf": [
     {"type": "object", "properties": {"toml": _TEXT}, "required": ["toml"], "additionalProperties": False}]}
 
 
-def _provider_path(methods: tuple[str, ...]) -> dict[str, Any]:
-    params, named = _provider_params(methods), ", ".join(methods)
+def _provider_path(methods: tuple[str, ...], named_by_path: bool = False) -> dict[str, Any]:
+    params, named = _provider_params(methods, named_by_path), ", ".join(methods)
     return {
         "get": {"summary": f"The provider API ({named})", "parameters": params, "responses": _PROVIDER_RESPONSES},
         "post": {"summary": f"The provider API ({named}); parameters may also be in the form body",
                  "parameters": params,
                  "requestBody": {"required": False, "content": {"application/x-www-form-urlencoded": {
-                     "schema": {"type": "object", "properties": {p["name"]: p["schema"] for p in params[1:]}}}}},
+                     "schema": {"type": "object", "properties": {p["name"]: p["schema"] for p in params
+                                                                 if p["name"] != "method"}}}}},
                  "responses": _PROVIDER_RESPONSES}}
 
 
@@ -94,8 +97,10 @@ def spec() -> dict[str, Any]:
     account_patch = {k: v for k, v in _ACCOUNT_PROPERTIES.items() if k != "apiid"}
     lists = {"blacklist": ("mobile", "the mobile blacklist (code 4030)"),
              "refused-ips": ("ip", "IPs refused outright (code 400)")}
-    paths: dict[str, Any] = {path: _provider_path(tuple(dict.fromkeys(n for p, _ in entries for n in p.api().names)))
-                             for path, entries in routes().items()}
+    paths: dict[str, Any] = {
+        path: _provider_path((entries[0][1].method,), True) if entries[0][1].method else
+        _provider_path(tuple(dict.fromkeys(n for p, _ in entries for n in p.api().names)))
+        for path, entries in routes().items()}
     paths |= {
         "/_sandbox/health": {"get": {"summary": "Health", "security": [], "responses": {
             "200": _json({"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}, "required": ["status"]}, "up")}}},
