@@ -277,7 +277,7 @@ def follow_template(body: str, templateid: str, account: Account, context: Conte
     return (Code.VARIABLE_TOO_LONG if too_long else Code.TEMPLATE_MISMATCH), ""
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _shortest_match(template: str) -> int:
     """The shortest content ``template`` matches: its text, and a character per placeholder. A
     longer template is never compiled into a pattern, so a template an AddTemplate made as large
