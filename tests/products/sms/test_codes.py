@@ -238,3 +238,26 @@ def test_addtemplate_ids_are_new_each_time():
     ids = [answered_value(post(test_client, SMS, "AddTemplate", "xml",
                                {**account("C", "01"), "content": f"模板{i}【变量】"}).data, "templateid") for i in range(3)]
     assert len(set(ids)) == 3 and all(int(i) > 10001 for i in ids)
+
+
+@pytest.mark.parametrize(("code", "method", "kind"), [
+    (405, "Submit", "CredentialsError"), (405, "GetNum", "CredentialsError"), (4053, "Submit", "CredentialsError"),
+    (4050, "GetNum", "AccountFrozenError"), (4051, "Submit", "BalanceExhaustedError"),
+    (4052, "Submit", "IPRefusedError"), (406, "Submit", "MobileError"), (408, "Submit", "MobileBlacklistedError"),
+    (4072, "Submit", "ContentError"), (404, "AddTemplate", "ContentError"), (4082, "Submit", "IhuyiError"),
+    (0, "Submit", "SubmissionFailedError"),
+])
+def test_the_client_raises_each_failure_with_its_live_message(code, method, kind):
+    from ihuyi_sandbox.products.sms.codes import error_for
+
+    error = error_for(code, method)
+    assert (type(error).__name__, error.code, error.message) == (kind, code, message(code, method))
+
+
+@pytest.mark.parametrize(("code", "method"), [(2, "Submit"), (2, "AddTemplate"), (4051, "GetNum"), (1, "Submit"),
+                                              (406, "AddTemplate"), (405, "Send")])
+def test_the_client_has_no_error_for_a_success_or_an_undocumented_code(code, method):
+    from ihuyi_sandbox.products.sms.codes import error_for
+
+    with pytest.raises(ValueError):
+        error_for(code, method)
