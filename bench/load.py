@@ -104,11 +104,12 @@ def drive(servers: Sequence[Server], workloads: Sequence[Workload], scripts: dic
     server. Over several rounds a server's figures are its mean req/s and its worst p50, p99 and
     memory."""
     targets = []
+    kinds = [kind for kind in KINDS if any(kind is k for w in (*workloads, MIXED) for k, _ in w.mix)]
     for server in servers:
-        for kind in KINDS:
+        for kind in kinds:
             probe(server.url, kind)
         time.sleep(0.5)
-        target = TargetResult(server.name, tree_memory(server.pid)[0], {}, sent=len(KINDS), wrk_runs=0)
+        target = TargetResult(server.name, tree_memory(server.pid)[0], {}, sent=len(kinds), wrk_runs=0)
         if load.initial_warmup:
             target.sent += load.run(server.url, scripts[MIXED.name], load.initial_warmup).requests
             target.wrk_runs += 1

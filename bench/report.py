@@ -17,7 +17,7 @@ from .load import Load, TargetResult
 from .processes import MB
 from .sandbox import JournalCounts
 from .soak import MEMORY_LIMIT, SoakResult
-from .workloads import RESET_MOBILE, TARGET_WORKLOADS, WORKLOADS
+from .workloads import FAMILY_WORKLOADS, RESET_MOBILE, TARGET_WORKLOADS, WORKLOADS
 
 
 def _first_line(argv: Sequence[str]) -> str:
@@ -130,6 +130,14 @@ def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: Tar
                   for n in TARGET_WORKLOADS if n in sandbox.runs and n in wiremock.runs)
         lines += ["", f"**Target** (Submit success, XML and JSON: ratio ≥ 1.0 and p99 no worse than WireMock's): "
                       f"**{'met' if met else 'not met'}** in this run."]
+    if sandbox and "submit-xml" in sandbox.runs:
+        voice = sandbox.runs["submit-xml"].result.rps
+        family = [(n, sandbox.runs[n].result.rps / voice) for n in FAMILY_WORKLOADS if n in sandbox.runs]
+        if family:
+            met = all(ratio >= 0.9 for _, ratio in family)
+            lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate in the same run): "
+                      + ", ".join(f"`{n}` {ratio:.2f} × submit-xml" for n, ratio in family)
+                      + f": **{'met' if met else 'not met'}**."]
     lines += ["", "Idle RSS after start-up and one probe per kind: "
               + ", ".join(f"{t.name} {mb(t.idle_rss)}" for t in (sandbox, wiremock) if t) + "."]
     errors = [f"{t.name} {name}: {r.result.non_2xx} non-2xx, {r.result.socket_errors} socket errors"

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .processes import Server, free_port
-from .workloads import ACCOUNT, APIKEY, BALANCE, RESET_MOBILE
+from .workloads import ACCOUNT, APIKEY, BALANCE, RESET_MOBILE, SMS_ACCOUNT, VM_ACCOUNT
 
 
 def write_scenario(workdir: Path, reset_rule: bool = False) -> Path:
-    """The bench scenario: the demo account with a balance that never runs out and no rules, or
+    """The bench scenario: the demo accounts of voice codes, SMS and voice notice, with balances
+    that never run out, and no rules, or
     (for the serving-stack candidates) one rule: a TCP reset for :data:`RESET_MOBILE`."""
     path = workdir / ("candidates-scenario.toml" if reset_rule else "bench-scenario.toml")
     rule = f'''
@@ -28,6 +29,16 @@ description = "Benchmark: the demo account with a balance that never runs out"
 
 [[accounts]]
 apiid = "{ACCOUNT}"
+apikey = "{APIKEY}"
+balance = {BALANCE}
+
+[[accounts]]
+apiid = "{SMS_ACCOUNT}"
+apikey = "{APIKEY}"
+balance = {BALANCE}
+
+[[accounts]]
+apiid = "{VM_ACCOUNT}"
 apikey = "{APIKEY}"
 balance = {BALANCE}
 {rule}''')

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from .processes import Server, free_port
-from .workloads import KINDS, VOICE_PATH
+from .workloads import KINDS
 
 
 def find_wiremock_jar(explicit: str | None, cache: Path, install: bool = True) -> Path | None:
@@ -47,7 +47,7 @@ def wiremock_stubs() -> list[dict[str, object]]:
     the path alone cannot tell two kinds apart."""
     stubs = []
     for kind in KINDS:
-        request: dict[str, object] = {"method": "POST", "urlPath": VOICE_PATH,
+        request: dict[str, object] = {"method": "POST", "urlPath": kind.endpoint,
                                       "queryParameters": {"method": {"equalTo": kind.method}}}
         if kind.stub_pattern:
             request["bodyPatterns"] = [kind.stub_pattern]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 ACCOUNT = "V00000001"
+SMS_ACCOUNT = "C00000001"
+VM_ACCOUNT = "VM00000001"
 APIKEY = "0123456789abcdef0123456789abcdef"
 BALANCE = 1_000_000_000  # Submit success never runs out of units, even over a soak
 VOICE_PATH = "/webservice/voice.php"
+SMS_PATH = "/webservice/sms.php"
 FORM = "application/x-www-form-urlencoded"
 XML = "text/xml; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -26,10 +30,11 @@ class Kind:
     stub_body: str           # WireMock's static answer: the sandbox's bytes with a fixed id
     stub_priority: int       # WireMock tries stubs by priority, 1 first
     stub_pattern: dict[str, str] | None = None  # WireMock bodyPatterns entry telling it apart
+    endpoint: str = VOICE_PATH  # the provider path it is sent to
 
     @property
     def path(self) -> str:
-        return f"{VOICE_PATH}?method={self.method}"
+        return f"{self.endpoint}?method={self.method}"
 
 
 _CREDENTIALS = f"account={ACCOUNT}&password={APIKEY}"
@@ -50,7 +55,18 @@ ERROR_4070 = Kind(
     "error-4070", "Submit", f"{_CREDENTIALS}&mobile=13812345678&content=12", XML, b"<code>4070</code>",
     f"{_DECL}<SubmitResult {_NS}>\n<code>4070</code>\n<msg>语音验证码内容必须为4-6位数字</msg>\n"
     "<voiceid>0</voiceid>\n</SubmitResult>\n", 1, {"matches": "(.*&)?content=12(&.*)?"})
-KINDS = (SUBMIT_XML, SUBMIT_JSON, GETNUM, ERROR_4070)
+_SMS_TEXT = "您的验证码是：1234。请不要把验证码泄露给其他人。"
+SMS_SUBMIT = Kind(
+    "sms-submit", "Submit", f"account={SMS_ACCOUNT}&password={APIKEY}&mobile=13812345678&content={quote(_SMS_TEXT)}",
+    XML, b"<code>2</code>",
+    f"{_DECL}<SubmitResult {_NS}>\n<code>2</code>\n<msg>提交成功</msg>\n"
+    "<smsid>17956541800000000001</smsid>\n</SubmitResult>\n", 5, endpoint=SMS_PATH)
+VM_SUBMIT = Kind(
+    "vm-submit", "Submit", f"account={VM_ACCOUNT}&password={APIKEY}&mobile=13812345678&templateid=1361"
+                           f"&content={quote('9633|顺风快递')}", XML, b"<code>2</code>",
+    f"{_DECL}<SubmitResult {_NS}>\n<code>2</code>\n<msg>提交成功</msg>\n"
+    "<voiceid>17956541800000000001</voiceid>\n</SubmitResult>\n", 3, {"contains": "templateid=1361"})
+KINDS = (SUBMIT_XML, SUBMIT_JSON, GETNUM, ERROR_4070, SMS_SUBMIT, VM_SUBMIT)
 
 
 @dataclass(frozen=True)
@@ -59,17 +75,25 @@ class Workload:
     title: str
     mix: tuple[tuple[Kind, int], ...]  # kinds and their weights (per cent)
 
+    @property
+    def voice_only(self) -> bool:
+        """Whether every kind is a voice-code request, which a sandbox from before the family answers."""
+        return all(kind.endpoint == VOICE_PATH and "templateid" not in kind.body for kind, _ in self.mix)
+
 
 WORKLOADS = (
     Workload("submit-xml", "Submit success, XML", ((SUBMIT_XML, 100),)),
     Workload("submit-json", "Submit success, JSON", ((SUBMIT_JSON, 100),)),
     Workload("getnum", "GetNum, XML", ((GETNUM, 100),)),
     Workload("error-4070", "Submit error 4070, XML", ((ERROR_4070, 100),)),
+    Workload("sms-submit", "SMS Submit success (template 1), XML", ((SMS_SUBMIT, 100),)),
+    Workload("vm-submit", "Voice-notice Submit success (template 1361), XML", ((VM_SUBMIT, 100),)),
     Workload("mixed", "Mixed: 60% Submit XML, 10% JSON, 20% GetNum, 10% 4070",
              ((SUBMIT_XML, 60), (SUBMIT_JSON, 10), (GETNUM, 20), (ERROR_4070, 10))),
 )
 MIXED = WORKLOADS[-1]
 TARGET_WORKLOADS = ("submit-xml", "submit-json")  # the issue's target: Submit success
+FAMILY_WORKLOADS = ("sms-submit", "vm-submit")  # each product's Submit, against the voice Submit's rate
 
 
 def lua_string(text: str) -> str:

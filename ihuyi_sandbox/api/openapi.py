@@ -44,10 +44,10 @@ _PAGING = [_param("since", _TIME), _param("before", _INT, description="ids below
            _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})]
 
 def _provider_params(methods: tuple[str, ...], named_by_path: bool = False) -> list[dict[str, Any]]:
-    """The parameters of a provider path: ``method`` first, unless the path names the method
-    (``/sms/Submit.json``), where any ``method=`` is ignored."""
+    """A path that names its method (``/vm/Submit.json``) ignores ``method=``: it has no such parameter."""
+    method = [] if named_by_path else [_param("method", {"type": "string", "enum": list(methods)}, required=True)]
     return [
-        *(() if named_by_path else (_param("method", {"type": "string", "enum": list(methods)}, required=True),)),
+        *method,
         _param("account", _STRING), _param("password", _STRING), _param("mobile", _STRING),
         _param("content", _STRING), _param("time", _STRING),
         _param("format", {"type": "string", "description": "json for JSON; anything else (xml by default) for XML"}),
@@ -92,15 +92,19 @@ def _provider_path(methods: tuple[str, ...], named_by_path: bool = False) -> dic
                  "responses": _PROVIDER_RESPONSES}}
 
 
+def _method_names(entries: tuple) -> tuple[str, ...]:
+    """The methods a path answers: the one it names, or those of its products."""
+    return tuple(dict.fromkeys(name for product, route in entries
+                               for name in ((route.method,) if route.method else product.api().names)))
+
+
 def spec() -> dict[str, Any]:
     codes = sorted(all_codes())
     account_patch = {k: v for k, v in _ACCOUNT_PROPERTIES.items() if k != "apiid"}
     lists = {"blacklist": ("mobile", "the mobile blacklist (code 4030)"),
              "refused-ips": ("ip", "IPs refused outright (code 400)")}
-    paths: dict[str, Any] = {
-        path: _provider_path((entries[0][1].method,), True) if entries[0][1].method else
-        _provider_path(tuple(dict.fromkeys(n for p, _ in entries for n in p.api().names)))
-        for path, entries in routes().items()}
+    paths: dict[str, Any] = {path: _provider_path(_method_names(entries), entries[0][1].method is not None)
+                             for path, entries in routes().items()}
     paths |= {
         "/_sandbox/health": {"get": {"summary": "Health", "security": [], "responses": {
             "200": _json({"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}, "required": ["status"]}, "up")}}},

@@ -9,8 +9,9 @@ the journal and the HTTP surfaces read products from here and name none of them.
 Several products may answer on one path (``voice.php``: voice codes and voice notice;
 ``sms.php``: SMS and marketing). :func:`resolve` picks one per request, as docs/contract.md §9
 describes: a ``/_<selector>`` prefix in the base URL or a real ihuyi host name narrows the
-candidates, then the account's products decide, then the product's own hint, then the path's
-default (the candidate with the lowest ``priority``).
+candidates, then the account's products; among the products an account may use there, the
+request's look decides (each product's hint, ``claims``), then the account's first product, then
+the path's default (the candidate with the lowest ``priority``).
 """
 
 from __future__ import annotations
@@ -213,14 +214,15 @@ def resolve(candidates: tuple[Product, ...], account: Account | None, params: Ma
         owned = tuple(p for p in candidates if p.belongs(account))
         if len(owned) == 1:
             return owned[0]
-        for name in account.products:  # configured for several: the first of them is its default
-            for p in owned:
-                if p.name == name:
-                    return p
         candidates = owned or candidates
     for p in candidates:
         if p.claims(params):
             return p
+    if account is not None:
+        for name in account.products:  # configured for several, and no hint: the first is its default
+            for p in candidates:
+                if p.name == name:
+                    return p
     return candidates[0]
 
 
