@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 
 from ...service import templates
@@ -24,6 +25,7 @@ from ...service.products import Context, Decision
 from ...service.records import Account, Template
 from ...wire.passwords import dynamic_password
 from .codes import Code
+from .receipts import CHINA
 
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 #: a country code (optionally after ``+`` or ``00``), one space, the national number
@@ -49,7 +51,6 @@ PART = 67
 BUILT_IN_TEMPLATES = {1: "您的验证码是：【变量】。请不要把验证码泄露给其他人。"}
 #: a message holding this word is a verification code, for the codes-per-day limit (4085)
 CODE_WORD = "验证码"
-DAY = 86400.0
 #: the deliveries read at a time while counting a day's verification codes
 _PAGE = 100
 
@@ -292,7 +293,9 @@ def _shortest_match(template: str) -> int:
 # -- frequency limits ----------------------------------------------------------------------------
 def check_limits(account: Account, mobile: str, text: str, context: Context) -> Code:
     """The account's limits on its messages to ``mobile`` (off unless set), counted over the
-    deliveries the store holds: 4080 → 4083 → 4085 → 4082 → 408. A day is the last 24 hours."""
+    deliveries the store holds: 4080 → 4083 → 4085 → 4082 → 408. A day starts at midnight, China
+    time, as the family's other daily limits do; nothing is written, so a number refused for the
+    day stays refused until it ends."""
     limits = account.limits
     if not limits.any():
         return Code.OK
@@ -302,12 +305,13 @@ def check_limits(account: Account, mobile: str, text: str, context: Context) -> 
     if limits.identical_per_minute is not None and \
             count(account=apiid, mobile=mobile, since=now - 60, content=text) >= limits.identical_per_minute:
         return Code.IDENTICAL_PER_MINUTE
+    midnight = datetime.fromtimestamp(now, CHINA).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     if limits.codes_per_day is not None and CODE_WORD in text and \
-            codes_since(apiid, mobile, now - DAY, context, enough=limits.codes_per_day) >= limits.codes_per_day:
+            codes_since(apiid, mobile, midnight, context, enough=limits.codes_per_day) >= limits.codes_per_day:
         return Code.CODES_PER_DAY
     if limits.per_day is None and limits.blacklist_after is None:
         return Code.OK
-    today = count(account=apiid, mobile=mobile, since=now - DAY)
+    today = count(account=apiid, mobile=mobile, since=midnight)
     if limits.per_day is not None and today >= limits.per_day:
         return Code.PER_DAY
     if limits.blacklist_after is not None and today >= limits.blacklist_after:
