@@ -160,7 +160,7 @@ def message_json(delivery: Delivery) -> dict[str, Any]:
 def request_json(entry: JournalEntry) -> dict[str, Any]:
     return {"id": entry.id, "time": iso(entry.time), "timestamp": entry.time, "client_ip": entry.client_ip,
             "method": entry.method, "params": entry.params, "code": entry.code,
-            "message": None if entry.code is None else message_for(entry.code, entry.method),
+            "message": None if entry.code is None else message_for(entry.code, entry.method, entry.product),
             "voiceid": entry.voiceid, "fault": entry.fault}
 
 
