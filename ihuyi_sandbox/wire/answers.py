@@ -35,7 +35,9 @@ class Method:
     holding ``code``, ``msg`` and ``id_name``, one of ``codes`` with its message in ``messages``.
 
     ``issues_id``: a success carries a fresh id, never ``0`` (Submit's ``voiceid``); otherwise the
-    value is a count (GetNum's balance), which a JSON answer may give as a number."""
+    value is a count (GetNum's balance), which a JSON answer may give as a number.
+    ``value_as_number``: a JSON answer always gives the value as a number, whatever the settings
+    say (AddTemplate's ``templateid``, an ``int`` in the provider's document)."""
 
     name: str
     root: str
@@ -43,6 +45,7 @@ class Method:
     codes: frozenset[int]
     messages: Mapping[int, str] = field(repr=False)
     issues_id: bool = False
+    value_as_number: bool = False
 
     def message(self, code: int) -> str:
         try:
@@ -97,7 +100,8 @@ def _xml_around_value(shape: Method, code: int, msg: str, namespace: str) -> tup
 
 
 def render_json(answer: Answer, num_as_string: bool = True) -> bytes:
-    quoted = answer.shape.issues_id or num_as_string
+    shape = answer.shape
+    quoted = not shape.value_as_number and (shape.issues_id or num_as_string)
     head, tail = _json_around_value(answer.shape, answer.code, answer.msg, quoted)
     return head + answer.value.encode("ascii") + tail
 
@@ -168,7 +172,7 @@ class Api:
         code, msg, value = doc["code"], doc["msg"], doc[id_name]
         if not isinstance(code, int) or isinstance(code, bool) or not isinstance(msg, str):
             raise MalformedBody(f"wrong types in {body[:80]!r}")
-        if isinstance(value, int) and not shape.issues_id and not isinstance(value, bool):
+        if isinstance(value, int) and (shape.value_as_number or not shape.issues_id) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
             raise MalformedBody(f"{id_name} must be a string, got {value!r}")

@@ -128,7 +128,7 @@ def test_an_internal_error_is_a_plain_500_and_the_next_request_is_answered(clien
 
 
 def test_unknown_paths_get_a_clear_404(client):
-    response = client.get("/webservice/sms.php")
+    response = client.get("/webservice/mms.php")
     assert response.status_code == 404 and b"/webservice/voice.php" in response.data
 
 
