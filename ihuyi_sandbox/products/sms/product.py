@@ -8,7 +8,7 @@ from ...service.products import Context, Decision, Product, Route
 from ...wire.answers import Api, Method
 from . import receipts
 from .answers import ID_ELEMENTS, build
-from .checks import decide
+from .checks import BUILT_IN_TEMPLATES, decide
 from .codes import DEFAULT_OUTCOME, OUTCOMES, Code
 
 
@@ -41,6 +41,7 @@ class Sms(_SmsFamily):
     hosts = ("106.ihuyi.com", "106.ihuyi.cn", "api.ihuyi.com")
     prefixes = ("C",)
     priority = 0
+    builtin_templates = BUILT_IN_TEMPLATES
 
 
 class InternationalSms(_SmsFamily):

@@ -20,7 +20,7 @@ def submit(test_client, content: str, account: dict[str, str] = C1, **extra: str
 
 def delivered(test_client) -> str:
     """The text the last accepted Submit delivered, as the sandbox's inbox shows it."""
-    return test_client.get(f"/_sandbox/messages?mobile={MOBILE}&limit=1").json["messages"][0]["code"]
+    return test_client.get(f"/_sandbox/messages?mobile={MOBILE}&limit=1").json["messages"][0]["text"]
 
 
 def add_template(test_client, content: str, account: dict[str, str] = C1) -> str:
