@@ -10,7 +10,9 @@ The tree, with who raises each and what it means to the one who catches it::
     │   ├── IPRefusedError          400, 4052: register the server's IP
     │   ├── MobileError             403, 406: the user must correct the number
     │   │   └── MobileBlacklistedError  4030: no message can reach it
-    │   ├── ContentError            404, 4070, 407: a bug in the application
+    │   ├── ContentError            404, 4070, 407, 4073, 4074 (and signatures): a bug in the application
+    │   │   └── TemplateError           4071, 4072, 40722: the content follows no approved template
+    │   ├── RateLimitedError        4080, 4082, 4083, 4085: too many to one number for now; wait
     │   └── SubmissionFailedError   0: nothing charged; try again later
     ├── TransportError            no ihuyi answer came back at all (client)
     ├── WriteFailed               the store cannot write now: a full disk, an I/O error (storage)
@@ -27,7 +29,7 @@ The tree, with who raises each and what it means to the one who catches it::
         └── SandboxError            a sandbox could not start, or its API refused a call (testing)
 
 Which code raises which :class:`IhuyiError` is each product's codes table
-(``products/voice/codes.py``); this module only sorts the reactions.
+(``products/<unit>/codes.py``); this module only sorts the reactions.
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ class MobileBlacklistedError(MobileError):
 class ContentError(IhuyiError):
     """The content is empty, not what the product accepts, or refused as sensitive (404, 4070,
     407): a bug in the application."""
+
+
+class TemplateError(ContentError):
+    """The content follows none of the account's approved templates, or a variable is too long
+    (4071, 4072, 40722): add (or fix) the template, or send what it says."""
+
+
+class RateLimitedError(IhuyiError):
+    """Too many messages to one number within the provider's window (4080, 4082, 4083, 4085):
+    retrying at once cannot help; wait, or reach the user another way."""
 
 
 class SubmissionFailedError(IhuyiError):

@@ -1,4 +1,5 @@
-"""A small client of the ihuyi voice verification-code API, for the real service and the sandbox.
+"""A small client of the ihuyi APIs (voice codes, SMS, international and marketing SMS, voice
+notice), for the real service and the sandbox.
 
     client = VoiceClient("V00000001", "0123456789abcdef0123456789abcdef")
     result = client.send_code("13812345678", "1234")    # SubmitResult(voiceid=..., code=2, ...)
@@ -19,8 +20,10 @@ that one rule holds for every method and a failure is never slower than ``timeou
 from __future__ import annotations
 
 from ..products.voice.receipts import DeliveryReceipt, parse_receipt
-from ._base import BaseClient
+from ._base import BaseClient, Submitted
+from .sms import InternationalSmsClient, MarketingClient, SmsClient
 from .voice import DEFAULT_URL, SubmitResult, VoiceClient, parse_answer
+from .voice_notice import VoiceNoticeClient
 
-__all__ = ["DEFAULT_URL", "BaseClient", "DeliveryReceipt", "SubmitResult", "VoiceClient", "parse_answer",
-           "parse_receipt"]
+__all__ = ["DEFAULT_URL", "BaseClient", "DeliveryReceipt", "InternationalSmsClient", "MarketingClient", "SmsClient",
+           "SubmitResult", "Submitted", "VoiceClient", "VoiceNoticeClient", "parse_answer", "parse_receipt"]

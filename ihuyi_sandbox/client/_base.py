@@ -5,11 +5,22 @@ from __future__ import annotations
 import time
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .._exceptions import IhuyiError, MalformedBody, TransportError
 from ..wire.answers import CONTENT_TYPES, Answer, Api
 from ..wire.passwords import dynamic_password as sign
 from ._transport import MAX_BODY, post
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """An accepted submission: ``id`` is the provider's id of it (``smsid``, ``ismsid`` or
+    ``voiceid``), ``code`` is 2."""
+
+    id: str
+    code: int
+    message: str
 
 
 class BaseClient:
@@ -49,9 +60,11 @@ class BaseClient:
         self.timeout = float(timeout)
         self.clock = clock
 
-    def _call(self, method: str, fields: dict[str, str]) -> Answer:
+    def _call(self, method: str, fields: dict[str, str], *, signed: bool = True) -> Answer:
+        """One request; ``signed=False`` sends the APIKEY even with ``dynamic_password`` (a method
+        the service documents no dynamic password for, AddTemplate)."""
         form = {"account": self.account, "password": self.apikey, **fields}
-        if self.dynamic_password:
+        if self.dynamic_password and signed:
             now = str(int(self.clock()))
             form["password"] = sign(self.account, self.apikey, now, fields.get("mobile", ""),
                                     fields.get("content", ""))
@@ -73,6 +86,16 @@ class BaseClient:
         if not answer.ok:
             raise self.error_for(answer.code, method)
         return answer
+
+    def _submit(self, fields: dict[str, str]) -> Submitted:
+        answer = self._call("Submit", {k: v for k, v in fields.items() if v is not None})
+        return Submitted(answer.value, answer.code, answer.msg)
+
+    def balance(self) -> int:
+        """The units left on the account (GetNum). Raises an
+        :class:`~ihuyi_sandbox.errors.IhuyiError` subclass for any code but 2, and
+        :class:`~ihuyi_sandbox.errors.TransportError` when no contract answer came back."""
+        return int(self._call("GetNum", {}).value)
 
 
 def read_answer(api: Api, body: bytes, method: str, format: str = "xml") -> Answer:

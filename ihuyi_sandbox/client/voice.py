@@ -40,9 +40,6 @@ class VoiceClient(BaseClient):
         answer = self._call("Submit", {"mobile": mobile, "content": code})
         return SubmitResult(answer.value, answer.code, answer.msg)
 
-    def balance(self) -> int:
-        """The calls left on the account (GetNum); raises as :meth:`send_code` does."""
-        return int(self._call("GetNum", {}).value)
 
 
 def parse_answer(body: bytes, method: str, format: str = "xml") -> Answer:

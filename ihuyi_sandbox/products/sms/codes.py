@@ -11,7 +11,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 from ..._exceptions import (AccountFrozenError, BalanceExhaustedError, ContentError, CredentialsError, IhuyiError,
-                            IPRefusedError, MobileBlacklistedError, MobileError, SubmissionFailedError)
+                            IPRefusedError, MobileBlacklistedError, MobileError, RateLimitedError, SubmissionFailedError,
+                            TemplateError)
 
 
 class Code(IntEnum):
@@ -147,20 +148,20 @@ ERRORS: dict[Code, type[IhuyiError]] = {
     Code.CONTENT_EMPTY: ContentError,
     Code.CONTENT_SENSITIVE: ContentError,
     Code.SIGNATURE_INVALID: ContentError,
-    Code.NO_TEMPLATE: ContentError,
-    Code.TEMPLATE_MISMATCH: ContentError,
-    Code.VARIABLE_TOO_LONG: ContentError,
+    Code.NO_TEMPLATE: TemplateError,
+    Code.TEMPLATE_MISMATCH: TemplateError,
+    Code.VARIABLE_TOO_LONG: TemplateError,
     Code.CONTENT_TOO_LONG: ContentError,
     Code.CONTENT_EMOJI: ContentError,
     Code.SIGNATURE_UNAPPROVED: ContentError,
-    Code.PER_SECOND: IhuyiError,
-    Code.PER_DAY: IhuyiError,
-    Code.IDENTICAL_PER_MINUTE: IhuyiError,
-    Code.CODES_PER_DAY: IhuyiError,
-    Code.CHANNEL_PER_MINUTE: IhuyiError,
-    Code.PER_MINUTE: IhuyiError,
-    Code.IDENTICAL_PER_DAY: IhuyiError,
-    Code.TOO_FREQUENT: IhuyiError,
+    Code.PER_SECOND: RateLimitedError,
+    Code.PER_DAY: RateLimitedError,
+    Code.IDENTICAL_PER_MINUTE: RateLimitedError,
+    Code.CODES_PER_DAY: RateLimitedError,
+    Code.CHANNEL_PER_MINUTE: RateLimitedError,
+    Code.PER_MINUTE: RateLimitedError,
+    Code.IDENTICAL_PER_DAY: RateLimitedError,
+    Code.TOO_FREQUENT: RateLimitedError,
 }
 
 

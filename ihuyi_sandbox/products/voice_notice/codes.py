@@ -12,7 +12,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 from ..._exceptions import (AccountFrozenError, BalanceExhaustedError, ContentError, CredentialsError, IhuyiError,
-                            IPRefusedError, MobileBlacklistedError, MobileError, SubmissionFailedError)
+                            IPRefusedError, MobileBlacklistedError, MobileError, RateLimitedError, SubmissionFailedError,
+                            TemplateError)
 
 
 class Code(IntEnum):
@@ -109,13 +110,13 @@ ERRORS: dict[Code, type[IhuyiError]] = {
     Code.MOBILE_EMPTY: MobileError,
     Code.MOBILE_INVALID: MobileError,
     # no class of its own: this number can take no more today, which is about the number
-    Code.DAILY_LIMIT: MobileError,
+    Code.DAILY_LIMIT: RateLimitedError,
     Code.MOBILE_BLACKLISTED: MobileBlacklistedError,
     Code.CONTENT_EMPTY: ContentError,
     Code.CONTENT_SENSITIVE: ContentError,
-    Code.NO_TEMPLATE: ContentError,
-    Code.TEMPLATE_MISMATCH: ContentError,
-    Code.VARIABLE_TOO_LONG: ContentError,
+    Code.NO_TEMPLATE: TemplateError,
+    Code.TEMPLATE_MISMATCH: TemplateError,
+    Code.VARIABLE_TOO_LONG: TemplateError,
     Code.CONTENT_TOO_LONG: ContentError,
     Code.FAILED: SubmissionFailedError,
 }
