@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 
@@ -236,11 +236,10 @@ def signed(content: str, sign: str, *, split: bool = True) -> tuple[str, str | N
 
 
 # -- templates -----------------------------------------------------------------------------------
-def usable_templates(account: str, context: Context) -> dict[int, str]:
-    """The templates ``account`` may send with, by id: the built-in ones, then its own that are
-    approved or whose review is due (the dispatcher marks those approved soon after)."""
-    own = {t.id: t.content for t in context.store.templates(account=account, product="sms") if _usable(t, context.now)}
-    return {**BUILT_IN_TEMPLATES, **own}
+def own_templates(account: str, context: Context) -> dict[int, str]:
+    """The account's own templates it may send with, by id: approved, or whose review is due (the
+    dispatcher marks those approved soon after). The built-in ones are always usable besides."""
+    return {t.id: t.content for t in context.store.templates(account=account, product="sms") if _usable(t, context.now)}
 
 
 def _usable(template: Template, now: float) -> bool:
@@ -251,10 +250,13 @@ def _usable(template: Template, now: float) -> bool:
 def follow_template(body: str, templateid: str, account: Account, context: Context) -> tuple[Code, str]:
     """(the code, the text delivered before its signature): ``templateid`` mode fills the named
     template with ``body``'s ``|``-separated variables; content mode matches ``body`` against
-    every usable template."""
-    usable = usable_templates(account.apiid, context)
+    every usable template. The built-in templates are tried first: most requests use them, and
+    then the account's own need not be read."""
     if templateid:
-        template = usable.get(int(templateid)) if TEMPLATE_ID.fullmatch(templateid) else None
+        template_id = int(templateid) if TEMPLATE_ID.fullmatch(templateid) else None
+        template = BUILT_IN_TEMPLATES.get(template_id) if template_id is not None else None
+        if template is None and template_id is not None:
+            template = own_templates(account.apiid, context).get(template_id)
         if template is None:
             return Code.NO_TEMPLATE, ""
         variables = body.split("|")
@@ -266,16 +268,27 @@ def follow_template(body: str, templateid: str, account: Account, context: Conte
         if len(filled) > CONTENT_LIMIT:
             return Code.CONTENT_TOO_LONG, ""
         return Code.OK, filled
+    matched, too_long = _match_any(BUILT_IN_TEMPLATES.values(), body)
+    if not matched:
+        matched, too_long_own = _match_any(own_templates(account.apiid, context).values(), body)
+        too_long = too_long or too_long_own
+    if matched:
+        return Code.OK, body
+    return (Code.VARIABLE_TOO_LONG if too_long else Code.TEMPLATE_MISMATCH), ""
+
+
+def _match_any(candidates: Iterable[str], body: str) -> tuple[bool, bool]:
+    """(whether ``body`` follows one of the templates, whether it would but for a variable too long)."""
     too_long = False
-    for template in usable.values():
+    for template in candidates:
         if _shortest_match(template) > len(body):
             continue
         found = templates.match(template, body)
         if found is not None:
             if not found.too_long:
-                return Code.OK, body
+                return True, False
             too_long = True
-    return (Code.VARIABLE_TOO_LONG if too_long else Code.TEMPLATE_MISMATCH), ""
+    return False, too_long
 
 
 @lru_cache(maxsize=256)

@@ -244,7 +244,7 @@ def test_addtemplate_ids_are_new_each_time():
     (405, "Submit", "CredentialsError"), (405, "GetNum", "CredentialsError"), (4053, "Submit", "CredentialsError"),
     (4050, "GetNum", "AccountFrozenError"), (4051, "Submit", "BalanceExhaustedError"),
     (4052, "Submit", "IPRefusedError"), (406, "Submit", "MobileError"), (408, "Submit", "MobileBlacklistedError"),
-    (4072, "Submit", "ContentError"), (404, "AddTemplate", "ContentError"), (4082, "Submit", "IhuyiError"),
+    (4072, "Submit", "TemplateError"), (404, "AddTemplate", "ContentError"), (4082, "Submit", "RateLimitedError"),
     (0, "Submit", "SubmissionFailedError"),
 ])
 def test_the_client_raises_each_failure_with_its_live_message(code, method, kind):
