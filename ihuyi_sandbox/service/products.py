@@ -203,6 +203,7 @@ def by_path() -> dict[str, Product]:
     return {path: entries[0][0] for path, entries in routes().items()}
 
 
+@lru_cache(maxsize=4096)
 def prefix_owner(apiid: str) -> Product | None:
     """The product whose APIID prefix ``apiid`` carries (the longest that matches), if any: a
     prefix is a capital letter or two, then digits."""

@@ -53,11 +53,26 @@ def _pattern(template: str) -> "re2._Regexp":
 def match(template: str, content: str, max_length: int = MAX_VARIABLE_LENGTH) -> Match | None:
     """How ``content`` (its signature already taken off) fills ``template``, or ``None`` if it
     does not follow it."""
-    found = _pattern(template).fullmatch(content)
-    if found is None:
-        return None
-    variables = found.groups()
+    parts = _parts(template)
+    if len(parts) <= 2:  # no placeholder, or one (the built-in templates): their text around it
+        head, tail = parts[0], parts[-1]
+        if len(parts) == 1:
+            return Match() if content == head else None
+        if len(content) <= len(head) + len(tail) or not content.startswith(head) or not content.endswith(tail):
+            return None
+        variables: tuple[str, ...] = (content[len(head):len(content) - len(tail)],)
+    else:
+        found = _pattern(template).fullmatch(content)
+        if found is None:
+            return None
+        variables = found.groups()
     return Match(variables, too_long=any(len(v) > max_length for v in variables))
+
+
+@lru_cache(maxsize=1024)
+def _parts(template: str) -> tuple[str, ...]:
+    """The template's text between its placeholders."""
+    return tuple(_PLACEHOLDER.split(template))
 
 
 def fill(template: str, variables: str) -> str | None:
