@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from ...wire.receipts import ANSWERED
+
 from ..._exceptions import (AccountFrozenError, BalanceExhaustedError, ContentError, CredentialsError, IhuyiError,
                             IPRefusedError, MobileBlacklistedError, MobileError, SubmissionFailedError)
 
@@ -130,4 +132,4 @@ OUTCOMES: dict[str, tuple[int, str]] = {
     "not_in_service": (5, "空号"),
     "rejected": (6, "用户拒接"),
 }
-DEFAULT_OUTCOME = "answered"
+DEFAULT_OUTCOME = ANSWERED
