@@ -24,6 +24,12 @@ bp.before_request(sandbox.refuse_other_sites)
 bp.register_error_handler(Invalid, sandbox.invalid)
 
 
+@bp.before_request
+def require_token() -> Response | None:
+    """The admin's token, or (for one workspace's call) that workspace's."""
+    return sandbox.token_refusal((request.view_args or {}).get("workspace_id"))
+
+
 def workspaces() -> Workspaces:
     return current_app.extensions[sandbox.WORKSPACES]
 
@@ -41,9 +47,6 @@ def workspace_json(workspace: Workspace, manager: Workspaces) -> dict[str, Any]:
 def create() -> Response | tuple[Response, int]:
     """A new workspace: ``{}`` for the sandbox's active scenario, ``{"scenario": NAME}`` for a
     shipped one (or one in the --scenarios-dir), ``{"toml": TEXT}`` for an inline one."""
-    refused = sandbox.token_refusal(None)
-    if refused is not None:
-        return refused
     spec: Any = json_body(request) if request.get_data() else {}
     if not isinstance(spec, dict) or len(spec) > 1 or any(
             key not in ("scenario", "toml") or not isinstance(value, str) for key, value in spec.items()):
@@ -69,9 +72,6 @@ def create() -> Response | tuple[Response, int]:
 
 @bp.get("")
 def listing() -> Response:
-    refused = sandbox.token_refusal(None)
-    if refused is not None:
-        return refused
     manager = workspaces()
     return jsonify(workspaces=[workspace_json(w, manager) for w in manager.all()],
                    idle_seconds=manager.policy.idle_seconds, max_workspaces=manager.policy.max_workspaces)
@@ -79,9 +79,6 @@ def listing() -> Response:
 
 @bp.get("/<workspace_id>")
 def read(workspace_id: str) -> Response:
-    refused = sandbox.token_refusal(workspace_id)
-    if refused is not None:
-        return refused
     manager = workspaces()
     workspace, backend = manager.get(workspace_id)
     return jsonify({**workspace_json(workspace, manager),
@@ -90,9 +87,6 @@ def read(workspace_id: str) -> Response:
 
 @bp.delete("/<workspace_id>")
 def delete(workspace_id: str) -> Response:
-    refused = sandbox.token_refusal(workspace_id)
-    if refused is not None:
-        return refused
     manager = workspaces()
     manager.get(workspace_id)  # 404 for none
     manager.remove(workspace_id)
