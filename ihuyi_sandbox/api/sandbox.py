@@ -153,8 +153,9 @@ def _netloc(netloc: str) -> str:
 @bp.before_request
 def require_token() -> Response | None:
     """With an admin token configured, every call but :data:`OPEN_VIEWS` must carry it, or, under
-    a workspace's path, that workspace's token."""
-    if view_name() in OPEN_VIEWS:
+    a workspace's path, that workspace's token (there nothing is open: no answer may tell a
+    caller without one which workspaces exist)."""
+    if view_name() in OPEN_VIEWS and g.get("workspace_id") is None:
         return None
     return token_refusal(g.get("workspace_id"))
 

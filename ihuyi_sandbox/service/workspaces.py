@@ -98,7 +98,11 @@ class Workspaces:
         if workspace is None:
             self._forget(workspace_id)
             raise NotFound(f"no workspace {workspace_id!r}: GET /_sandbox/workspaces lists them")
-        backend = self._backend(workspace_id)
+        try:
+            backend = self._backend(workspace_id)
+        except RuntimeError:  # its store holds no scenario: still being made, or its maker died
+            raise Conflict(f"workspace {workspace_id} is not ready: it is being created, or its creation "
+                           "failed (then delete it)") from None
         self.touch(workspace_id)
         return workspace, backend
 

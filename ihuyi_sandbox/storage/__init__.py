@@ -38,6 +38,6 @@ def remove_storage(db: str, workspace: str) -> None:
 
 
 def _workspace_path(db: str, workspace: str) -> str:
-    if not workspace.isalnum():  # ids are the registry's own; never a path a caller could steer
+    if not (workspace.isascii() and workspace.isalnum()):  # the registry's ids: never a path a caller steers
         raise ValueError(f"not a workspace id: {workspace!r}")
     return str(Path(db + ".workspaces") / f"{workspace}.db")

@@ -281,3 +281,12 @@ class TestTokens:
 
         assert client.get(f"{made['url']}messages").status_code == 401
         assert client.get("/_sandbox/workspaces/000000000000/messages").status_code == 401
+
+
+def test_with_an_admin_token_not_even_a_workspace_s_health_answers_without_one():
+    client = sandbox(admin_token="admin-secret")
+    made = create(client, Authorization="Bearer admin-secret")
+
+    assert client.get("/_sandbox/health").status_code == 200
+    assert client.get(f"{made['url']}health").status_code == 401
+    assert client.get(f"{made['url']}health", headers={"Authorization": f"Bearer {made['token']}"}).status_code == 200
