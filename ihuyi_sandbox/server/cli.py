@@ -6,9 +6,11 @@ import argparse
 import ipaddress
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -52,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the sandbox server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
-    serve.add_argument("--db", default=None, help=f"SQLite file holding the state (default: {default_db_path()})")
+    serve.add_argument("--db", default=None, help="SQLite file holding the state; :memory: for a throw-away one, "
+                                                  f"removed when the server stops (default: {default_db_path()})")
     serve.add_argument("--workers", type=_count(64), default=1,
                        help="worker processes; one event loop answers thousands of calls a second, and "
                             "SQLite takes one writer at a time, so more workers take turns on its lock "
@@ -213,14 +216,20 @@ def _address(host: str) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    db = args.db or default_db_path()
+    if db == ":memory:":  # the workers are processes of their own: a throw-away file they share instead
+        throwaway = tempfile.mkdtemp(prefix="ihuyi-sandbox-")
+        try:
+            return _serve_on(args, os.path.join(throwaway, "sandbox.db"))
+        finally:
+            shutil.rmtree(throwaway, ignore_errors=True)
+    return _serve_on(args, db)
+
+
+def _serve_on(args: argparse.Namespace, db: str) -> int:
     from ..api.app import backend_of, create_app
     from .serve import claim_port, serve
 
-    db = args.db or default_db_path()
-    if db == ":memory:" and args.workers > 1:
-        print("ihuyi-sandbox: --db :memory: cannot be shared by several workers; use --workers 1 or a file",
-              file=sys.stderr)
-        return 2
     try:
         scenario = load_file(args.scenario)
     except ScenarioError as error:
