@@ -158,7 +158,7 @@ def _main_path(name: str) -> str:
 
 def probes(name: str, *, paths: tuple[str, ...] = (), charged: bool = False) -> list[Probe]:
     """The probes of product ``name`` on its paths (or those of ``paths``), GetNum's success
-    first; with ``charged`` the cases that could be charged follow the free ones."""
+    first; with ``charged`` the cases that could be charged follow the free ones, each once."""
     table = PROBE_SETS[name]
     unit = product(name)
     api = unit.api()
@@ -182,8 +182,9 @@ def probes(name: str, *, paths: tuple[str, ...] = (), charged: bool = False) -> 
                 if charged:
                     cases += [(int(code), fields, "valid", True) for code, fields in table.charged.items()]
             for code, fields, credentials, could_charge in cases:
-                for fmt in formats:
-                    for http in HTTP_METHODS:
+                # a case that may be charged is sent once: POST, the path's first format
+                for fmt in formats[:1] if could_charge else formats:
+                    for http in ("POST",) if could_charge else HTTP_METHODS:
                         found.append(Probe(name, route.path, route.method is not None, method_name, code, fmt,
                                            http, tuple(fields.items()), credentials, could_charge))
     # the success of GetNum comes first: it tells at once whether the account and key are right
