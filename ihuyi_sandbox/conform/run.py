@@ -257,7 +257,10 @@ def write(path: Path, name: str, base: Scenario, upstream: Shown, label: str, ou
                                      f"(ihuyi-sandbox conform, {stamp})",
                          comments=[f"Written by ihuyi-sandbox conform from the answers of {host} to {name} probes.",
                                    *(f"Not expressible as a setting: {item}" for item in written.unexpressed)])
-    parse(text, str(path))  # what is written loads: a bug of ours would be said here, not by the next run
+    try:  # what is written must load: an answer no setting can hold is said here, not by the next run
+        parse(text, str(path))
+    except ScenarioError as error:
+        raise ConformError(f"the upstream's answers make no valid scenario, so none was written:\n{error}") from None
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

@@ -154,6 +154,24 @@ def test_allowed_charged_probes_are_at_most_n_and_go_to_the_mobile_named(identic
     assert {r["params"]["mobile"] for r in charged} == {"13812345678"}
 
 
+def test_a_sandbox_running_elsewhere_may_be_the_one_compared(identical, differing):
+    run = conform(differing.url, "sms", "--sandbox", identical.url)
+    assert run.returncode == 1 and settings_shown(run.stdout) == EXPECTED["sms"]
+    assert f"and to           {identical.url}" in run.stdout
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("--upstream", "ftp://example.com"), "is not a base URL"),
+    (("--upstream", "http://127.0.0.1:1", "--product", "pager"), "unknown product 'pager'"),
+    (("--upstream", "http://127.0.0.1:1", "--path", "/webservice/sms.php"), "not on /webservice/sms.php"),
+    (("--upstream", "http://127.0.0.1:1", "--scenario", "no-such-scenario"), "does not load"),
+])
+def test_a_run_that_cannot_be_made_is_said_in_one_line(args, said):
+    run = subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "conform", "--account", "V00000001",
+                          "--apikey", DEMO_APIKEY, *args], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and said in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
 def test_charged_probes_need_a_mobile(identical):
     run = conform(identical.url, "voice", "--allow-charged-probes", "2")
     assert run.returncode == 2 and "needs --mobile" in run.stderr
