@@ -127,8 +127,8 @@ class Probe:
         params: dict[str, str] = {}
         if self.credentials != "no_account":
             params["account"] = account
-        if self.credentials == "valid" or self.credentials == "wrong_key":
-            params["password"] = apikey if self.credentials == "valid" else _not(apikey)
+        if self.credentials in ("valid", "no_account", "wrong_key"):
+            params["password"] = _not(apikey) if self.credentials == "wrong_key" else apikey
         elif self.credentials in ("expired", "mismatch"):
             time = str(now - EXPIRED_SECONDS if self.credentials == "expired" else now)
             key = apikey if self.credentials == "expired" else _not(apikey)

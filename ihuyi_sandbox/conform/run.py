@@ -174,9 +174,10 @@ def _send(target: HttpTarget | LocalTarget, probe: Probe, account: str, apikey: 
     try:
         return target.send(probe.http, path, body)
     except TransportError as error:
+        said = _masked(error.message, [account, apikey])  # a GET's URL carries them
         if first:
-            raise ConformError(f"the {side} does not answer: {error.message}") from None
-        return f"no answer: {error.message}"
+            raise ConformError(f"the {side} does not answer: {said}") from None
+        return f"no answer: {said}"
 
 
 def _check_first(answer: Answered | str, label: str) -> None:

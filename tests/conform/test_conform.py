@@ -222,6 +222,35 @@ def test_an_upstream_that_never_answers_gets_a_clear_error_within_the_timeout():
     assert f"the upstream does not answer: no answer within 0.5 s from {url}" in run.stderr
 
 
+def test_a_probe_left_unanswered_is_a_difference_that_names_no_credential(tmp_path):
+    scenario = tmp_path / "hangs.toml"
+    scenario.write_text('''name = "hangs once"
+description = "the first Submit to 12345 is never answered"
+[[accounts]]
+apiid = "V87654321"
+apikey = "a-key-that-must-stay-secret"
+balance = 5
+[[rules]]
+mobile = "12345"
+fault = "hang"
+hang_seconds = 3
+times = 1
+''')
+    with running_sandbox("--db", str(tmp_path / "up.db"), "--scenario", str(scenario)) as upstream:
+        run = subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "conform", "--upstream", upstream.url,
+                              "--account", "V87654321", "--apikey", "a-key-that-must-stay-secret", "--timeout", "0.5",
+                              "--save", str(tmp_path / "saved")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr
+    # the rule hangs once per account: once without one (401), once with it (402)
+    rows = [row for row in table_rows(run.stdout) if "no answer within 0.5 s" in row]
+    assert [row.split("  ")[0] for row in rows] == ["Submit 401 xml GET", "Submit 402 xml GET"]
+    assert differing_count(run.stdout)[0] == 2
+    unanswered = [f.read_text() for f in (tmp_path / "saved").glob("*.upstream.txt") if "no answer" in f.read_text()]
+    assert len(unanswered) == 2 and all("=***&" in text for text in unanswered)
+    for text in [run.stdout, run.stderr, *(f.read_text() for f in (tmp_path / "saved").iterdir())]:
+        assert "a-key-that-must-stay-secret" not in text and "V87654321" not in text
+
+
 class _Garbage(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         self.send_response(200)
