@@ -79,7 +79,7 @@ def run(options: Options, out: TextIO = sys.stdout) -> int:
         if local is not None:
             local.close()
     if options.save:
-        save(Path(options.save), outcomes, options, sandbox_account)
+        save(Path(options.save), outcomes, options)
     report(outcomes, shown_up, shown_down, out)
     if options.write_scenario:
         write(Path(options.write_scenario), name, base, shown_up, upstream.label, out)
@@ -220,7 +220,7 @@ def _cut(value: str) -> str:
     return value if len(value) <= COLUMN else value[:COLUMN - 1] + "…"
 
 
-def save(folder: Path, outcomes: list[Outcome], options: Options, account: Account) -> None:
+def save(folder: Path, outcomes: list[Outcome], options: Options) -> None:
     """Each probe's request and both answers, as files, the upstream's credentials masked."""
     folder.mkdir(parents=True, exist_ok=True)
     secrets = [options.account, options.apikey]

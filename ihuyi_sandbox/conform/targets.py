@@ -55,7 +55,6 @@ class LocalTarget:
     def __init__(self, scenario: Scenario) -> None:
         app = create_app(Config(db=":memory:", scenario=scenario, keep_state=False))
         self.runner = InProcess(SandboxRSGI(app, threads=2, body_timeout=Config.body_timeout))
-        self.label = f"a sandbox in this process (scenario {scenario.name})"
 
     def send(self, http: str, path: str, body: bytes | None) -> Answered:
         target, _, query = path.partition("?")
