@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,7 +125,7 @@ def chosen_probes(name: str, options: Options) -> list[Probe]:
 def preamble(name: str, chosen: list[Probe], options: Options, upstream: str, sandbox: str,
              account: Account) -> str:
     charged = [p for p in chosen if p.charged]
-    codes = sorted({p.code for p in chosen if not p.charged})
+    codes = sorted({p.code for p in chosen if not p.charged and p.code != 2})
     paths = ", ".join(dict.fromkeys(p.path for p in chosen))
     lines = [f"ihuyi-sandbox conform: {len(chosen)} probes of {product(name).title} ({name}) on {paths}",
              f"  to the upstream  {upstream}  (account {masked_id(options.account)}; the key is never shown)",
@@ -203,11 +204,11 @@ def report(outcomes: list[Outcome], upstream: Shown, sandbox: Shown, out: TextIO
     rows = [(o.probe.name, *d) for o in outcomes for d in o.differences]
     differing_probes = sum(1 for o in outcomes if o.differences)
     if rows:
-        widths = [max(len("probe"), *(len(r[0]) for r in rows)), max(len("aspect"), *(len(r[1]) for r in rows))]
-        line = f"{{:{widths[0]}}}  {{:{widths[1]}}}  {{:{COLUMN}}}  {{}}"
-        print("\n" + line.format("probe", "aspect", "upstream", "sandbox"), file=out)
+        widths = [max(len("probe"), *(len(r[0]) for r in rows)), max(len("aspect"), *(len(r[1]) for r in rows)),
+                  COLUMN]
+        print("\n" + _line(("probe", "aspect", "upstream", "sandbox"), widths), file=out)
         for probe, aspect, up, down in rows:
-            print(line.format(probe, aspect, _cut(up), _cut(down)), file=out)
+            print(_line((probe, aspect, _cut(up), _cut(down)), widths), file=out)
     settings = differing(upstream, sandbox)
     if settings:
         print("\nsettings the answers show apart (upstream, sandbox):", file=out)
@@ -217,7 +218,22 @@ def report(outcomes: list[Outcome], upstream: Shown, sandbox: Shown, out: TextIO
 
 
 def _cut(value: str) -> str:
-    return value if len(value) <= COLUMN else value[:COLUMN - 1] + "…"
+    """``value`` within :data:`COLUMN` columns of a terminal (a Chinese character takes two)."""
+    cut = ""
+    for char in value:
+        if _width(cut + char) > COLUMN - 1:
+            return cut + "…"
+        cut += char
+    return cut
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _line(cells: tuple[str, ...], widths: list[int]) -> str:
+    """The cells padded to their columns' widths on a terminal, the last one as it is."""
+    return "  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths)) + "  " + cells[-1]
 
 
 def save(folder: Path, outcomes: list[Outcome], options: Options) -> None:
