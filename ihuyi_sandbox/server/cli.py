@@ -22,6 +22,7 @@ from .._exceptions import PortUnavailable, ScenarioError, WriteFailed
 from .._loopback import is_loopback, opener
 from ..api.config import Config, default_db_path
 from ..client.cli import add_commands
+from ..conform.cli import add_command as add_conform
 from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, MAX_WORKSPACES, Account, Retention
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.set_defaults(run=_scenarios_check)
     add_commands(commands)
+    add_conform(commands)
     return parser
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..wire.answers import DEFAULT_NAMESPACE
+from ..wire.answers import DEFAULT_NAMESPACE, JSON_CONTENT_TYPE, XML_CONTENT_TYPE
 
 DEMO_APIID = "V00000001"
 DEMO_APIKEY = "0123456789abcdef0123456789abcdef"
@@ -82,6 +82,15 @@ class Settings:
     #: seconds until a template added with AddTemplate is approved (and its review pushed); a
     #: scenario's templates may say otherwise
     template_review_seconds: float = 0.0
+    #: the Content-Type header of XML answers, and of JSON answers (§4: no real one was captured)
+    xml_content_type: str = XML_CONTENT_TYPE
+    json_content_type: str = JSON_CONTENT_TYPE
+    #: texts that replace the message set's: (product, method, code, text), in any order
+    messages: tuple[tuple[str, str, int, str], ...] = ()
+
+    def messages_of(self, product: str) -> tuple[tuple[str, int, str], ...]:
+        """The texts replaced for ``product``: (method, code, text)."""
+        return tuple((method, code, text) for name, method, code, text in self.messages if name == product)
 
 
 @dataclass(frozen=True)
