@@ -5,7 +5,7 @@ notice), for the real service and the sandbox.
     result = client.send_code("13812345678", "1234")    # SubmitResult(voiceid=..., code=2, ...)
     left = client.balance()
 
-Only the standard library's HTTP and the package's own ``wire/`` and product codes (lxml) are
+Only the standard library and the package's own ``wire/`` and product codes are
 used, so an application can import this module without Flask or anything else of the server.
 
 Retry policy: **the client retries nothing.** Submit is not idempotent: once the request has left
