@@ -1,5 +1,6 @@
-"""One POST over http.client, within a deadline for the whole exchange, its failures described
-in plain words as :class:`~ihuyi_sandbox.errors.TransportError`."""
+"""The blocking client's transport: one POST over http.client, within a deadline for the whole
+exchange, its failures described in plain words as :class:`~ihuyi_sandbox.errors.TransportError`
+(``describe``, which the asyncio transport says its failures with too)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ from .._exceptions import TransportError
 
 #: a contract answer is a few hundred bytes; anything much longer is not one
 MAX_BODY = 64 * 1024
+#: what every request of either transport carries: one request a connection, no compression
+HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+           "User-Agent": f"ihuyi-sandbox-client/{__version__}", "Connection": "close",
+           "Accept-Encoding": "identity"}
+
+
+class HTTPTransport:
+    """Blocking POSTs, each on a fresh connection (so a client is safe to share between threads)."""
+
+    def post(self, url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
+        return post(url, body, timeout)
 
 
 def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
@@ -24,8 +36,7 @@ def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
     parts = urllib.parse.urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
-    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-               "User-Agent": f"ihuyi-sandbox-client/{__version__}", "Connection": "close"}
+    headers = HEADERS
     deadline = _Deadline(timeout)
     connected = sent = False
     try:
@@ -39,7 +50,7 @@ def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
         status, content_type = response.status, response.getheader("Content-Type", "")
     except (OSError, http.client.HTTPException) as exc:
         expired = deadline.stop()
-        raise TransportError(_describe(exc, url, timeout, expired=expired, connected=connected), url,
+        raise TransportError(describe(exc, url, timeout, expired=expired, connected=connected), url,
                              request_sent=sent) from exc
     finally:
         deadline.stop()
@@ -95,8 +106,9 @@ def _shut(sock: socket.socket | None) -> None:
             pass
 
 
-def _describe(exc: Exception, url: str, timeout: float, *, expired: bool, connected: bool) -> str:
-    """What happened, in plain words, for a transport failure."""
+def describe(exc: BaseException, url: str, timeout: float, *, expired: bool, connected: bool) -> str:
+    """What happened, in plain words, for a transport failure (the standard library's exception
+    for it: the asyncio transport translates its library's)."""
     if expired or isinstance(exc, TimeoutError):
         return f"no answer within {timeout} s from {url}" if connected else \
             f"no connection within {timeout} s to {url}"
