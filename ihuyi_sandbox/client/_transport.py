@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 import threading
 import urllib.parse
 
@@ -112,6 +113,8 @@ def describe(exc: BaseException, url: str, timeout: float, *, expired: bool, con
     if expired or isinstance(exc, TimeoutError):
         return f"no answer within {timeout} s from {url}" if connected else \
             f"no connection within {timeout} s to {url}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the certificate of {url} is not trusted here: {exc.verify_message}"
     if isinstance(exc, http.client.RemoteDisconnected):
         return f"connection closed by {url} without an answer"
     if isinstance(exc, ConnectionResetError):

@@ -7,9 +7,10 @@ import ipaddress
 import os
 import socket
 import sqlite3
+import ssl
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from .._banner import BANNER_END
@@ -21,6 +22,9 @@ from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, Account, Retention
 from ..service.scenarios import load_file, scenario_names, shipped_dir
+
+if TYPE_CHECKING:
+    from .serve import TLS
 
 
 #: the banner's last line: once it is printed, the server is up and has said everything
@@ -84,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="answer 408 to a request whose body has not arrived this long after its head "
                             "(default: %(default)g)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
+    serve.add_argument("--tls-cert", metavar="FILE",
+                       help="serve HTTPS with this PEM certificate (its chain after it); needs --tls-key")
+    serve.add_argument("--tls-key", metavar="FILE", help="the certificate's private key, PEM, not encrypted")
     serve.set_defaults(run=_serve)
 
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
@@ -163,6 +170,10 @@ def _serve(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
         return 2
+    tls = _tls(args.tls_cert, args.tls_key)
+    if isinstance(tls, str):
+        print(f"ihuyi-sandbox: {tls}", file=sys.stderr)
+        return 2
     if args.scenarios_dir and not os.path.isdir(args.scenarios_dir):
         print(f"ihuyi-sandbox: --scenarios-dir {args.scenarios_dir} is not a directory", file=sys.stderr)
         return 2
@@ -213,8 +224,27 @@ def _serve(args: argparse.Namespace) -> int:
 
     storage.close()  # the workers open their own connections
     serve(config, host=host, claim=claim, workers=args.workers, threads=args.threads, banner=banner,
-          access_log=args.access_log)
+          access_log=args.access_log, tls=tls)
     return 0
+
+
+def _tls(cert: str | None, key: str | None) -> TLS | None | str:
+    """The certificate and key to serve HTTPS with, ``None`` for HTTP, or why they cannot serve."""
+    from .serve import TLS
+
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        return "--tls-cert and --tls-key go together: give both, or neither for plain HTTP"
+    tls = TLS(cert, key)
+    try:
+        tls.check()
+    except ssl.SSLError as error:
+        return (f"--tls-cert {cert} with --tls-key {key} cannot serve HTTPS ({error.reason or error}): both "
+                "must be PEM, the key not encrypted and the certificate's own")
+    except OSError as error:
+        return f"--tls-cert {cert} / --tls-key {key}: {error.strerror or error} ({error.filename or cert})"
+    return tls
 
 
 def account_products(account: Account) -> str:

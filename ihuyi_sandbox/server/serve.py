@@ -20,12 +20,15 @@ import fcntl
 import json
 import os
 import socket
+import ssl
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import PortUnavailable
@@ -48,6 +51,21 @@ MAX_HEADER_BYTES = 16 * 1024
 #: hang faults) answer at once, and a request still arriving (a head or body being trickled)
 #: must not hold the stop for the idle or body timeout (container runtimes kill after 10 s)
 KILL_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class TLS:
+    """The certificate (PEM, the chain after it) and private key (PEM, not encrypted) to serve
+    HTTPS with."""
+
+    cert: str
+    key: str
+
+    def check(self) -> None:
+        """Raise :class:`ssl.SSLError` or :class:`OSError` saying why they cannot serve."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        # an encrypted key gets an empty password here rather than a prompt on the terminal
+        context.load_cert_chain(self.cert, self.key, password=lambda: b"")
 
 
 @dataclass
@@ -121,10 +139,10 @@ def _lock_port(port: int) -> int | None:
 
 
 def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads: int,
-          banner: Callable[[str], str], access_log: bool = False) -> None:
-    """Serve until stopped on the port claimed (:func:`claim_port`)."""
+          banner: Callable[[str], str], access_log: bool = False, tls: TLS | None = None) -> None:
+    """Serve until stopped on the port claimed (:func:`claim_port`): over HTTPS with ``tls``."""
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops, SSLProtocols
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
@@ -138,9 +156,12 @@ def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads:
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES,
                                                   header_read_timeout=round(config.idle_timeout * 1000)),
                      respawn_failed_workers=True, workers_kill_timeout=KILL_SECONDS,
-                     log_level=LogLevels.error, log_access=access_log)
+                     log_level=LogLevels.error, log_access=access_log,
+                     # TLS 1.2 and up: integrators' older HTTP stacks (PHP's curl builds) stop at 1.2
+                     **({"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key), "ssl_protocol_min": SSLProtocols.tls12}
+                        if tls else {}))
     shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
+    url = f"{'https' if tls else 'http'}://{shown}:{port}"
     os.environ[BANNER_ENV] = json.dumps({"url": url, "banner": banner(url), "run": uuid.uuid4().hex})
     try:
         server.serve()
@@ -174,11 +195,14 @@ def _announce_when_up(storage: Storage) -> None:
     announcement = json.loads(os.environ[BANNER_ENV])
     health = f"{announcement['url']}/_sandbox/health"
 
+    # the server asks itself whether it is up: its own certificate needs no checking
+    own = urllib.request.HTTPSHandler(context=_unverified())
+
     def wait() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with opener(health).open(health, timeout=1):
+                with opener(health, handlers=[own]).open(health, timeout=1):
                     break
             except OSError:
                 time.sleep(0.05)
@@ -186,6 +210,13 @@ def _announce_when_up(storage: Storage) -> None:
             print(announcement["banner"], flush=True)
 
     threading.Thread(target=wait, name="banner", daemon=True).start()
+
+
+def _unverified() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def worker_app() -> SandboxRSGI:
