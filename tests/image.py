@@ -39,7 +39,7 @@ def stages(path: Path = ROOT / "Dockerfile") -> list[Stage]:
     found: list[Stage] = []
     for entry in parser.structure:
         instruction, value = entry["instruction"], entry["value"]
-        if instruction == "COMMENT":
+        if instruction == "COMMENT" or (instruction == "ARG" and not found):  # an ARG before FROM is for FROM
             continue
         if instruction == "FROM":
             base, _, name = value.partition(" AS ")

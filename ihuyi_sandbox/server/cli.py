@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import socket
 import sqlite3
 import ssl
 import sys
+import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from .._banner import BANNER_END
 from .._exceptions import PortUnavailable, ScenarioError, WriteFailed
-from .._loopback import is_loopback
+from .._loopback import is_loopback, is_this_machine, opener, own_certificate
 from ..api.config import Config, default_db_path
 from ..client.cli import add_commands
 from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, Account, Retention
 from ..service.scenarios import load_file, scenario_names, shipped_dir
+from .environment import read_environment, unreadable
 
 if TYPE_CHECKING:
     from .serve import TLS
@@ -62,14 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "the provider API runs on the worker's event loop (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
-    serve.add_argument("--scenarios-dir", metavar="DIR", default=os.environ.get("IHUYI_SANDBOX_SCENARIOS_DIR"),
+    serve.add_argument("--scenarios-dir", metavar="DIR",
                        help="a directory whose .toml files PUT /_sandbox/scenario may load by name, besides "
-                            "the shipped scenarios; no other file is (default: $IHUYI_SANDBOX_SCENARIOS_DIR)")
+                            "the shipped scenarios; no other file is")
     serve.add_argument("--fresh", action="store_true",
                        help="start from the scenario's state even if the database holds a previous run's")
-    serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
-                       help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
-                            "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+    serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls")
     serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                        help="a Host name the sandbox API and the inbox answer besides loopback names, IP "
                             "addresses and --host ('*' for any; repeatable)")
@@ -91,7 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", metavar="FILE",
                        help="serve HTTPS with this PEM certificate (its chain after it); needs --tls-key")
     serve.add_argument("--tls-key", metavar="FILE", help="the certificate's private key, PEM, not encrypted")
+    serve.add_argument("--url-file", metavar="FILE",
+                       help="write the URL served to FILE as the server starts (for `ihuyi-sandbox health`, "
+                            "or a script that gave --port 0)")
     serve.set_defaults(run=_serve)
+    read_environment(serve)
+
+    health = commands.add_parser("health", help="exit 0 if a sandbox answers its health check, else 1 "
+                                                "(a container's HEALTHCHECK)")
+    health.add_argument("--url", help="the sandbox's base URL (default: the one in --url-file)")
+    health.add_argument("--url-file", metavar="FILE", help="the file `serve --url-file` wrote its URL to")
+    health.add_argument("--timeout", type=_span(3600), default=3.0, metavar="SECONDS",
+                        help="seconds to wait for the answer (default: %(default)g)")
+    health.set_defaults(run=_health)
+    read_environment(health)
 
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
     scenario_commands = scenarios.add_subparsers(title="scenario commands", required=True, metavar="COMMAND")
@@ -158,8 +172,12 @@ def _address(host: str) -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     from ..api.app import backend_of, create_app
-    from .serve import claim_port, serve
+    from .serve import claim_port, serve, served_url, write_url
 
+    bad = unreadable(args)
+    if bad:
+        print(f"ihuyi-sandbox: {bad}", file=sys.stderr)
+        return 2
     db = args.db or default_db_path()
     if db == ":memory:" and args.workers > 1:
         print("ihuyi-sandbox: --db :memory: cannot be shared by several workers; use --workers 1 or a file",
@@ -202,6 +220,14 @@ def _serve(args: argparse.Namespace) -> int:
         claim.close()
         print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
         return 2
+    if args.url_file:
+        try:
+            write_url(args.url_file, served_url(host, claim.port, tls))
+        except OSError as error:
+            claim.close()
+            print(f"ihuyi-sandbox: --url-file {args.url_file} cannot be written: {error.strerror or error}",
+                  file=sys.stderr)
+            return 2
     warning = security_warning(host, args.admin_token)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -245,6 +271,45 @@ def _tls(cert: str | None, key: str | None) -> TLS | None | str:
     except OSError as error:
         return f"--tls-cert {cert} / --tls-key {key}: {error.strerror or error} ({error.filename or cert})"
     return tls
+
+
+def _health(args: argparse.Namespace) -> int:
+    """GET /_sandbox/health of the sandbox at ``--url`` (or the URL ``--url-file`` holds), direct
+    (never through a proxy: it is on this machine), its certificate unchecked (its own)."""
+    bad = unreadable(args)
+    if bad:
+        print(f"ihuyi-sandbox health: {bad}", file=sys.stderr)
+        return 2
+    url = args.url
+    if not url:
+        if not args.url_file:
+            print("ihuyi-sandbox health: give --url URL, or --url-file FILE written by `serve --url-file`",
+                  file=sys.stderr)
+            return 2
+        try:
+            with open(args.url_file, encoding="utf-8") as file:
+                url = file.read().strip()
+        except OSError as error:
+            print(f"unhealthy: no URL in {args.url_file} ({error.strerror or error}): is the sandbox started?",
+                  file=sys.stderr)
+            return 1
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if is_this_machine(host) and not is_loopback(host):  # bound to every address: ask loopback
+        loopback = "[::1]" if ":" in host else "127.0.0.1"
+        parts = parts._replace(netloc=f"{loopback}:{parts.port}" if parts.port else loopback)
+    health = f"{urllib.parse.urlunsplit(parts).rstrip('/')}/_sandbox/health"
+    try:
+        with opener(health, handlers=[own_certificate()]).open(health, timeout=args.timeout) as answer:
+            status = json.load(answer).get("status")
+    except (OSError, ValueError, AttributeError) as error:
+        print(f"unhealthy: {health}: {getattr(error, 'reason', None) or error}", file=sys.stderr)
+        return 1
+    if status != "ok":
+        print(f"unhealthy: {health} answered status {status!r}", file=sys.stderr)
+        return 1
+    print(f"healthy: {health}")
+    return 0
 
 
 def account_products(account: Account) -> str:

@@ -24,7 +24,6 @@ import ssl
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import PortUnavailable
-from .._loopback import opener
+from .._loopback import opener, own_certificate
 from ..api.config import Config
 from ..service.products import receipt_form
 from ..service.stores import Storage
@@ -138,6 +137,25 @@ def _lock_port(port: int) -> int | None:
     return fd
 
 
+def served_url(host: str, port: int, tls: TLS | None) -> str:
+    """The base URL of a server on ``host:port``."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{shown}:{port}"
+
+
+def write_url(path: str, url: str) -> None:
+    """``url`` in the file ``path``, whole or not at all (a health check may read it any time)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".ihuyi-sandbox-url-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(url + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads: int,
           banner: Callable[[str], str], access_log: bool = False, tls: TLS | None = None) -> None:
     """Serve until stopped on the port claimed (:func:`claim_port`): over HTTPS with ``tls``."""
@@ -160,8 +178,7 @@ def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads:
                      # TLS 1.2 and up: integrators' older HTTP stacks (PHP's curl builds) stop at 1.2
                      **({"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key), "ssl_protocol_min": SSLProtocols.tls12}
                         if tls else {}))
-    shown = f"[{host}]" if ":" in host else host
-    url = f"{'https' if tls else 'http'}://{shown}:{port}"
+    url = served_url(host, port, tls)
     os.environ[BANNER_ENV] = json.dumps({"url": url, "banner": banner(url), "run": uuid.uuid4().hex})
     try:
         server.serve()
@@ -195,14 +212,11 @@ def _announce_when_up(storage: Storage) -> None:
     announcement = json.loads(os.environ[BANNER_ENV])
     health = f"{announcement['url']}/_sandbox/health"
 
-    # the server asks itself whether it is up: its own certificate needs no checking
-    own = urllib.request.HTTPSHandler(context=_unverified())
-
     def wait() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with opener(health, handlers=[own]).open(health, timeout=1):
+                with opener(health, handlers=[own_certificate()]).open(health, timeout=1):
                     break
             except OSError:
                 time.sleep(0.05)
@@ -210,13 +224,6 @@ def _announce_when_up(storage: Storage) -> None:
             print(announcement["banner"], flush=True)
 
     threading.Thread(target=wait, name="banner", daemon=True).start()
-
-
-def _unverified() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 def worker_app() -> SandboxRSGI:
