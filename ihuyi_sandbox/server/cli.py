@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import os
 import socket
 import sqlite3
 import ssl
 import sys
-import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from .._banner import BANNER_END
 from .._exceptions import PortUnavailable, ScenarioError, WriteFailed
-from .._loopback import is_loopback, is_this_machine, opener, own_certificate
+from .._loopback import is_loopback
 from ..api.config import Config, default_db_path
 from ..client.cli import add_commands
 from ..service.products import prefix_owner, routes
@@ -25,6 +23,7 @@ from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, Account, Retention
 from ..service.scenarios import load_file, scenario_names, shipped_dir
 from .environment import read_environment, unreadable
+from .health import add_command as add_health
 
 if TYPE_CHECKING:
     from .serve import TLS
@@ -97,15 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "or a script that gave --port 0)")
     serve.set_defaults(run=_serve)
     read_environment(serve)
-
-    health = commands.add_parser("health", help="exit 0 if a sandbox answers its health check, else 1 "
-                                                "(a container's HEALTHCHECK)")
-    health.add_argument("--url", help="the sandbox's base URL (default: the one in --url-file)")
-    health.add_argument("--url-file", metavar="FILE", help="the file `serve --url-file` wrote its URL to")
-    health.add_argument("--timeout", type=_span(3600), default=3.0, metavar="SECONDS",
-                        help="seconds to wait for the answer (default: %(default)g)")
-    health.set_defaults(run=_health)
-    read_environment(health)
+    read_environment(add_health(commands, seconds=_span(3600)))
 
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
     scenario_commands = scenarios.add_subparsers(title="scenario commands", required=True, metavar="COMMAND")
@@ -271,45 +262,6 @@ def _tls(cert: str | None, key: str | None) -> TLS | None | str:
     except OSError as error:
         return f"--tls-cert {cert} / --tls-key {key}: {error.strerror or error} ({error.filename or cert})"
     return tls
-
-
-def _health(args: argparse.Namespace) -> int:
-    """GET /_sandbox/health of the sandbox at ``--url`` (or the URL ``--url-file`` holds), direct
-    (never through a proxy: it is on this machine), its certificate unchecked (its own)."""
-    bad = unreadable(args)
-    if bad:
-        print(f"ihuyi-sandbox health: {bad}", file=sys.stderr)
-        return 2
-    url = args.url
-    if not url:
-        if not args.url_file:
-            print("ihuyi-sandbox health: give --url URL, or --url-file FILE written by `serve --url-file`",
-                  file=sys.stderr)
-            return 2
-        try:
-            with open(args.url_file, encoding="utf-8") as file:
-                url = file.read().strip()
-        except OSError as error:
-            print(f"unhealthy: no URL in {args.url_file} ({error.strerror or error}): is the sandbox started?",
-                  file=sys.stderr)
-            return 1
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if is_this_machine(host) and not is_loopback(host):  # bound to every address: ask loopback
-        loopback = "[::1]" if ":" in host else "127.0.0.1"
-        parts = parts._replace(netloc=f"{loopback}:{parts.port}" if parts.port else loopback)
-    health = f"{urllib.parse.urlunsplit(parts).rstrip('/')}/_sandbox/health"
-    try:
-        with opener(health, handlers=[own_certificate()]).open(health, timeout=args.timeout) as answer:
-            status = json.load(answer).get("status")
-    except (OSError, ValueError, AttributeError) as error:
-        print(f"unhealthy: {health}: {getattr(error, 'reason', None) or error}", file=sys.stderr)
-        return 1
-    if status != "ok":
-        print(f"unhealthy: {health} answered status {status!r}", file=sys.stderr)
-        return 1
-    print(f"healthy: {health}")
-    return 0
 
 
 def account_products(account: Account) -> str:
