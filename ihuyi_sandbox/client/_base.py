@@ -69,6 +69,11 @@ class _Core:
         self.dynamic_password = dynamic_password
         self.timeout = float(timeout)
         self.clock = clock
+        self._open()
+
+    def _open(self) -> None:
+        """Make what the requests need once the options are checked (the asyncio client: its
+        transport)."""
 
     def _call(self, method: str, fields: dict[str, str], then: Callable[[Answer], T], *,
               signed: bool = True) -> Any:
@@ -134,15 +139,14 @@ class AsyncBaseClient(_Core):
 
     transport: AsyncHTTPTransport
 
-    def __init__(self, *args: Any, **options: Any) -> None:
-        super().__init__(*args, **options)
+    def _open(self) -> None:
         try:
             from ._async_transport import AsyncHTTPTransport
         except ModuleNotFoundError as missing:
             if (missing.name or "").split(".")[0] not in ("httpx", "httpcore", "anyio", "h11", "sniffio"):
                 raise
-            raise ModuleNotFoundError(f"the asyncio client needs httpx, which is not installed here; install it "
-                                      f"with: pip install 'ihuyi-sandbox[async]'", name=missing.name) from None
+            raise ModuleNotFoundError("the asyncio client needs httpx, which is not installed here; install it "
+                                      "with: pip install 'ihuyi-sandbox[async]'", name=missing.name) from None
         self.transport = AsyncHTTPTransport()
 
     async def _call(self, method: str, fields: dict[str, str], then: Callable[[Answer], T], *,
