@@ -6,6 +6,7 @@ tests/test_image.py and tests/test_install.py run."""
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import shlex
 import shutil
@@ -142,3 +143,10 @@ def built_wheels(root: Path) -> Path:
     image = stages()[-1]
     (source,) = [source for run in image.values("RUN") for source in mounts(run).values()]
     return root / source.lstrip("/")
+
+
+def healthcheck() -> tuple[dict[str, str], list[str]]:
+    """The HEALTHCHECK's options and its command (exec form)."""
+    (value,) = stages()[-1].values("HEALTHCHECK")
+    options, _, command = value.partition(" CMD ")
+    return dict(word.removeprefix("--").split("=", 1) for word in shlex.split(options)), json.loads(command)

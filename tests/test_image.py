@@ -23,7 +23,7 @@ import pytest
 from dockerfile_parse import DockerfileParser
 
 from ihuyi_sandbox._banner import BANNER_END
-from tests.image import ROOT, STEP_TIMEOUT, distributions, dockerignore, fresh_venv, mounts, stages
+from tests.image import ROOT, STEP_TIMEOUT, distributions, dockerignore, fresh_venv, healthcheck, mounts, stages
 
 #: docker stop's default grace period, after which it kills
 GRACE_SECONDS = 10
@@ -38,13 +38,6 @@ def final_run(instruction: str) -> list[str]:
     """The final stage's ``instruction`` in exec form (a JSON array)."""
     (value,) = stages()[-1].values(instruction)
     return json.loads(value)
-
-
-def healthcheck() -> tuple[dict[str, str], list[str]]:
-    """The HEALTHCHECK's options and its command (exec form)."""
-    (value,) = stages()[-1].values("HEALTHCHECK")
-    options, _, command = value.partition(" CMD ")
-    return dict(word.removeprefix("--").split("=", 1) for word in shlex.split(options)), json.loads(command)
 
 
 # -- the recipe as written ------------------------------------------------------------------------
