@@ -8,9 +8,14 @@ import os
 import re
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ihuyi_sandbox.server.cli import build_parser
+from ihuyi_sandbox.server.environment import unreadable
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError, running_sandbox
 
 
@@ -70,3 +75,20 @@ def test_a_value_its_option_refuses_is_one_line_naming_the_variable(tmp_path, va
 def test_a_bad_serve_variable_leaves_the_other_commands_alone():
     done = command("scenarios", "list", env={"IHUYI_SANDBOX_PORT": "eighty"})
     assert done.returncode == 0 and "default" in done.stdout
+
+
+SERVE_VARIABLES = ["IHUYI_SANDBOX_PORT", "IHUYI_SANDBOX_WORKERS", "IHUYI_SANDBOX_KEEP_DAYS", "IHUYI_SANDBOX_FRESH",
+                   "IHUYI_SANDBOX_ALLOWED_HOST", "IHUYI_SANDBOX_IDLE_TIMEOUT", "IHUYI_SANDBOX_SCENARIO"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SERVE_VARIABLES),
+       st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30))
+def test_any_value_of_any_variable_is_an_option_s_value_or_refused_never_a_crash(name, value):
+    with mock.patch.dict(os.environ, {name: value}):
+        args = build_parser().parse_args(["serve"])
+    bad = unreadable(args)
+    if bad is not None:
+        assert bad.variable == name and bad.value == value and bad.reason
+    else:
+        assert vars(args)[name.removeprefix("IHUYI_SANDBOX_").lower()] is not None
