@@ -10,12 +10,11 @@ quote it with single quotes, and the real service uses double quotes.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
-
-import xml.etree.ElementTree as ET
 
 from .._exceptions import MalformedBody
 
