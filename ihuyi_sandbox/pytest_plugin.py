@@ -1,5 +1,7 @@
 """pytest fixtures for projects that test against ihuyi-sandbox; loaded through the ``pytest11``
-entry point, so installing the package is all a project needs.
+entry point, so installing ``ihuyi-sandbox[server]`` is all a project needs (without the ``server``
+extra the plugin loads all the same, and its fixtures say what to install, unless
+``--ihuyi-sandbox-url`` names a sandbox running elsewhere).
 
 - ``ihuyi_sandbox``: a handle on the session's sandbox, reset to the scenario's start before each
   test (mark a test ``@pytest.mark.ihuyi_keep_state`` to carry the previous test's state over).
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ._extras import server_missing
 from .testing import SandboxAPI, SandboxError, SandboxProcess, start_sandbox
 
 DEFAULT_SCENARIO = "default"
@@ -79,6 +82,9 @@ def ihuyi_sandbox_server(request: pytest.FixtureRequest,
             with contextlib.suppress(SandboxError):  # removed already (expired, say): nothing left to do
                 own.delete_workspace()
         return
+    missing = server_missing("the ihuyi_sandbox fixture")
+    if missing:
+        pytest.fail(f"{missing}, or pass --ihuyi-sandbox-url of a sandbox running elsewhere", pytrace=False)
     db = tmp_path_factory.mktemp("ihuyi-sandbox") / "sandbox.db"
     process: SandboxProcess = start_sandbox("--db", str(db), "--workers", "1", "--scenario", scenario, "--fresh")
     try:

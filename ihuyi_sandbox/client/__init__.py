@@ -5,8 +5,13 @@ notice), for the real service and the sandbox.
     result = client.send_code("13812345678", "1234")    # SubmitResult(voiceid=..., code=2, ...)
     left = client.balance()
 
-Only the standard library's HTTP and the package's own ``wire/`` and product codes (lxml) are
-used, so an application can import this module without Flask or anything else of the server.
+Each has an asyncio twin (``AsyncVoiceClient``, ``AsyncSmsClient``...) with the same methods as
+coroutines, the same options, errors and retry policy: ``await client.send_code(...)``.
+
+The blocking clients use only the standard library and the package's own ``wire/`` and product
+codes, so an application can import this module without Flask or anything else of the server;
+the asyncio ones need httpx as well (``pip install 'ihuyi-sandbox[async]'``), imported only when
+one is made.
 
 Retry policy: **the client retries nothing.** Submit is not idempotent: once the request has left
 this machine the call may be placed and charged even if the answer is lost (a timeout, a reset, a
@@ -20,10 +25,13 @@ that one rule holds for every method and a failure is never slower than ``timeou
 from __future__ import annotations
 
 from ..products.voice.receipts import DeliveryReceipt, parse_receipt
-from ._base import BaseClient, Submitted
-from .sms import InternationalSmsClient, MarketingClient, SmsClient
-from .voice import DEFAULT_URL, SubmitResult, VoiceClient, parse_answer
-from .voice_notice import VoiceNoticeClient
+from ._base import AsyncBaseClient, BaseClient, Submitted
+from .sms import (AsyncInternationalSmsClient, AsyncMarketingClient, AsyncSmsClient, InternationalSmsClient,
+                  MarketingClient, SmsClient)
+from .voice import DEFAULT_URL, AsyncVoiceClient, SubmitResult, VoiceClient, parse_answer
+from .voice_notice import AsyncVoiceNoticeClient, VoiceNoticeClient
 
-__all__ = ["DEFAULT_URL", "BaseClient", "DeliveryReceipt", "InternationalSmsClient", "MarketingClient", "SmsClient",
-           "SubmitResult", "Submitted", "VoiceClient", "VoiceNoticeClient", "parse_answer", "parse_receipt"]
+__all__ = ["DEFAULT_URL", "AsyncBaseClient", "AsyncInternationalSmsClient", "AsyncMarketingClient", "AsyncSmsClient",
+           "AsyncVoiceClient", "AsyncVoiceNoticeClient", "BaseClient", "DeliveryReceipt", "InternationalSmsClient",
+           "MarketingClient", "SmsClient", "SubmitResult", "Submitted", "VoiceClient", "VoiceNoticeClient",
+           "parse_answer", "parse_receipt"]

@@ -1,10 +1,13 @@
-"""One request (a POST, or a GET) over http.client, within a deadline for the whole exchange, its
-failures described in plain words as :class:`~ihuyi_sandbox.errors.TransportError`."""
+"""The blocking client's transport: one request (a POST, or a GET) over http.client, within a
+deadline for the whole exchange, its failures described in plain words as
+:class:`~ihuyi_sandbox.errors.TransportError` (``describe``, which the asyncio transport says its
+failures with too)."""
 
 from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 import threading
 import urllib.parse
 
@@ -13,6 +16,18 @@ from .._exceptions import TransportError
 
 #: a contract answer is a few hundred bytes; anything much longer is not one
 MAX_BODY = 64 * 1024
+#: what every request of either transport carries: one request a connection, no compression
+HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+           "User-Agent": f"ihuyi-sandbox-client/{__version__}", "Connection": "close",
+           "Accept-Encoding": "identity"}
+_BODILESS = {name: value for name, value in HEADERS.items() if name != "Content-Type"}
+
+
+class HTTPTransport:
+    """Blocking POSTs, each on a fresh connection (so a client is safe to share between threads)."""
+
+    def post(self, url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
+        return post(url, body, timeout)
 
 
 def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
@@ -30,9 +45,7 @@ def send(method: str, url: str, body: bytes | None, timeout: float) -> tuple[int
     parts = urllib.parse.urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
-    headers = {"User-Agent": f"ihuyi-sandbox-client/{__version__}", "Connection": "close"}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+    headers = HEADERS if body is not None else _BODILESS
     deadline = _Deadline(timeout)
     connected = sent = False
     try:
@@ -46,7 +59,7 @@ def send(method: str, url: str, body: bytes | None, timeout: float) -> tuple[int
         status, content_type = response.status, response.getheader("Content-Type", "")
     except (OSError, http.client.HTTPException) as exc:
         expired = deadline.stop()
-        raise TransportError(_describe(exc, url, timeout, expired=expired, connected=connected), url,
+        raise TransportError(describe(exc, url, timeout, expired=expired, connected=connected), url,
                              request_sent=sent) from exc
     finally:
         deadline.stop()
@@ -102,11 +115,14 @@ def _shut(sock: socket.socket | None) -> None:
             pass
 
 
-def _describe(exc: Exception, url: str, timeout: float, *, expired: bool, connected: bool) -> str:
-    """What happened, in plain words, for a transport failure."""
+def describe(exc: BaseException, url: str, timeout: float, *, expired: bool, connected: bool) -> str:
+    """What happened, in plain words, for a transport failure (the standard library's exception
+    for it: the asyncio transport translates its library's)."""
     if expired or isinstance(exc, TimeoutError):
         return f"no answer within {timeout} s from {url}" if connected else \
             f"no connection within {timeout} s to {url}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the certificate of {url} is not trusted here: {exc.verify_message}"
     if isinstance(exc, http.client.RemoteDisconnected):
         return f"connection closed by {url} without an answer"
     if isinstance(exc, ConnectionResetError):

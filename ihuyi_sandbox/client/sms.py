@@ -1,17 +1,18 @@
-"""The SMS products' clients: SMS (验证码通知短信), international SMS and marketing SMS."""
+"""The SMS products' clients: SMS (验证码通知短信), international SMS and marketing SMS; blocking and
+asyncio."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..products.sms.answers import ISMS_API, MARKETING_API, SMS_API
 from ..products.sms.codes import error_for
-from ._base import BaseClient, Submitted
+from ..wire.answers import Answer
+from ._base import AsyncBaseClient, BaseClient, Submitted, _Core
 
 
-class SmsClient(BaseClient):
-    """One SMS account (``C`` + 8 digits): codes and notices to one mainland mobile."""
-
+class _Sms(_Core):
     default_url = "http://106.ihuyi.com"
     path = "/webservice/sms.php"
     api = SMS_API
@@ -31,12 +32,24 @@ class SmsClient(BaseClient):
 
     def add_template(self, content: str) -> int:
         """Submit a template (``【变量】`` placeholders) for review; its id. It matches once approved."""
-        return int(self._call("AddTemplate", {"content": content}, signed=False).value)
+        return self._call("AddTemplate", {"content": content}, _template_id, signed=False)
 
 
-class InternationalSmsClient(BaseClient):
-    """One international SMS account (``I`` + 8 digits)."""
+class SmsClient(_Sms, BaseClient):
+    """One SMS account (``C`` + 8 digits): codes and notices to one mainland mobile."""
 
+
+class AsyncSmsClient(_Sms, AsyncBaseClient):
+    """:class:`SmsClient` for asyncio."""
+
+    if TYPE_CHECKING:
+        async def send(self, mobile: str, content: str, *, sign: str | None = None) -> Submitted: ...
+        async def send_template(self, mobile: str, template_id: int | str, *variables: str,
+                                sign: str | None = None) -> Submitted: ...
+        async def add_template(self, content: str) -> int: ...
+
+
+class _InternationalSms(_Core):
     default_url = "http://api.isms.ihuyi.com"
     path = "/webservice/isms.php"
     api = ISMS_API
@@ -48,9 +61,18 @@ class InternationalSmsClient(BaseClient):
         return self._submit({"mobile": f"{str(country_code).lstrip('+')} {number}", "content": content})
 
 
-class MarketingClient(BaseClient):
-    """One marketing SMS account (``M`` + 8 digits): one text to many mobiles, billed per number."""
+class InternationalSmsClient(_InternationalSms, BaseClient):
+    """One international SMS account (``I`` + 8 digits)."""
 
+
+class AsyncInternationalSmsClient(_InternationalSms, AsyncBaseClient):
+    """:class:`InternationalSmsClient` for asyncio."""
+
+    if TYPE_CHECKING:
+        async def send(self, country_code: str | int, number: str, content: str) -> Submitted: ...
+
+
+class _Marketing(_Core):
     default_url = "http://api.yx.ihuyi.com"
     path = "/webservice/sms.php"
     api = MARKETING_API
@@ -62,3 +84,18 @@ class MarketingClient(BaseClient):
         if isinstance(mobiles, str):
             raise TypeError("mobiles is a sequence of numbers, not one string")
         return self._submit({"mobile": ",".join(mobiles), "content": content, "stime": send_at})
+
+
+class MarketingClient(_Marketing, BaseClient):
+    """One marketing SMS account (``M`` + 8 digits): one text to many mobiles, billed per number."""
+
+
+class AsyncMarketingClient(_Marketing, AsyncBaseClient):
+    """:class:`MarketingClient` for asyncio."""
+
+    if TYPE_CHECKING:
+        async def send(self, mobiles: Sequence[str], content: str, *, send_at: str | None = None) -> Submitted: ...
+
+
+def _template_id(answer: Answer) -> int:
+    return int(answer.value)

@@ -1,13 +1,14 @@
-"""The voice verification-code product's client."""
+"""The voice verification-code product's client, blocking and asyncio."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..products.voice.answers import API
 from ..products.voice.codes import error_for
 from ..wire.answers import Answer
-from ._base import BaseClient, read_answer
+from ._base import AsyncBaseClient, BaseClient, _Core, read_answer
 
 DEFAULT_URL = "http://api.voice.ihuyi.com"
 VOICE_PATH = "/webservice/voice.php"
@@ -22,9 +23,7 @@ class SubmitResult:
     message: str
 
 
-class VoiceClient(BaseClient):
-    """One ihuyi voice account at one base URL (see :class:`~ihuyi_sandbox.client.BaseClient`)."""
-
+class _Voice(_Core):
     default_url = DEFAULT_URL
     path = VOICE_PATH
     api = API
@@ -37,9 +36,22 @@ class VoiceClient(BaseClient):
         :class:`~ihuyi_sandbox.errors.TransportError` when no contract answer came back (the call
         may still have been placed: see the module's retry policy).
         """
-        answer = self._call("Submit", {"mobile": mobile, "content": code})
-        return SubmitResult(answer.value, answer.code, answer.msg)
+        return self._call("Submit", {"mobile": mobile, "content": code}, _result)
 
+
+class VoiceClient(_Voice, BaseClient):
+    """One ihuyi voice account at one base URL (see :class:`~ihuyi_sandbox.client.BaseClient`)."""
+
+
+class AsyncVoiceClient(_Voice, AsyncBaseClient):
+    """:class:`VoiceClient` for asyncio: ``await client.send_code(...)``, ``await client.balance()``."""
+
+    if TYPE_CHECKING:
+        async def send_code(self, mobile: str, code: str) -> SubmitResult: ...
+
+
+def _result(answer: Answer) -> SubmitResult:
+    return SubmitResult(answer.value, answer.code, answer.msg)
 
 
 def parse_answer(body: bytes, method: str, format: str = "xml") -> Answer:

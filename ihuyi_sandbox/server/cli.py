@@ -9,12 +9,13 @@ import os
 import shutil
 import socket
 import sqlite3
+import ssl
 import sys
 import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from .._banner import BANNER_END
@@ -28,6 +29,11 @@ from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, MAX_WORKSPACES, Account, Retention
 from ..service.scenarios import load_file, scenario_names, shipped_dir
 from ..service.workspaces import WorkspacePolicy
+from .environment import read_environment, unreadable
+from .health import add_command as add_health
+
+if TYPE_CHECKING:
+    from .serve import TLS
 
 
 #: the banner's last line: once it is printed, the server is up and has said everything
@@ -66,14 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "the provider API runs on the worker's event loop (default: %(default)s)")
     serve.add_argument("--scenario", default="default",
                        help="a shipped scenario's name or a TOML file's path (default: %(default)s)")
-    serve.add_argument("--scenarios-dir", metavar="DIR", default=os.environ.get("IHUYI_SANDBOX_SCENARIOS_DIR"),
+    serve.add_argument("--scenarios-dir", metavar="DIR",
                        help="a directory whose .toml files PUT /_sandbox/scenario may load by name, besides "
-                            "the shipped scenarios; no other file is (default: $IHUYI_SANDBOX_SCENARIOS_DIR)")
+                            "the shipped scenarios; no other file is")
     serve.add_argument("--fresh", action="store_true",
                        help="start from the scenario's state even if the database holds a previous run's")
-    serve.add_argument("--admin-token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
-                       help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls "
-                            "(default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+    serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_sandbox/ calls")
     serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                        help="a Host name the sandbox API and the inbox answer besides loopback names, IP "
                             "addresses and --host ('*' for any; repeatable)")
@@ -96,7 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-workspaces", type=_count(MAX_WORKSPACES), default=WorkspacePolicy.max_workspaces, metavar="N",
                        help="the most workspaces at once (default: %(default)s)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
+    serve.add_argument("--tls-cert", metavar="FILE",
+                       help="serve HTTPS with this PEM certificate (its chain after it); needs --tls-key")
+    serve.add_argument("--tls-key", metavar="FILE", help="the certificate's private key, PEM, not encrypted")
+    serve.add_argument("--url-file", metavar="FILE",
+                       help="write the URL served to FILE as the server starts (for `ihuyi-sandbox health`, "
+                            "or a script that gave --port 0)")
     serve.set_defaults(run=_serve)
+    read_environment(serve)
+    read_environment(add_health(commands, seconds=_span(3600)))
 
     workspaces = commands.add_parser("workspaces", help="create, list or delete the workspaces of a running sandbox")
     workspace_commands = workspaces.add_subparsers(title="workspace commands", required=True, metavar="COMMAND")
@@ -218,6 +230,10 @@ def _address(host: str) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    bad = unreadable(args)
+    if bad:
+        print(f"ihuyi-sandbox: {bad}", file=sys.stderr)
+        return 2
     db = args.db or default_db_path()
     if db == ":memory:":  # the workers are processes of their own: a throw-away file they share instead
         throwaway = tempfile.mkdtemp(prefix="ihuyi-sandbox-")
@@ -230,12 +246,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _serve_on(args: argparse.Namespace, db: str) -> int:
     from ..api.app import backend_of, create_app
-    from .serve import claim_port, serve
+    from .serve import claim_port, serve, served_url, write_url
 
     try:
         scenario = load_file(args.scenario)
     except ScenarioError as error:
         print(f"ihuyi-sandbox: the scenario does not load:\n{error}", file=sys.stderr)
+        return 2
+    tls = _tls(args.tls_cert, args.tls_key)
+    if isinstance(tls, str):
+        print(f"ihuyi-sandbox: {tls}", file=sys.stderr)
         return 2
     if args.scenarios_dir and not os.path.isdir(args.scenarios_dir):
         print(f"ihuyi-sandbox: --scenarios-dir {args.scenarios_dir} is not a directory", file=sys.stderr)
@@ -266,6 +286,14 @@ def _serve_on(args: argparse.Namespace, db: str) -> int:
         claim.close()
         print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
         return 2
+    if args.url_file:
+        try:
+            write_url(args.url_file, served_url(host, claim.port, tls))
+        except OSError as error:
+            claim.close()
+            print(f"ihuyi-sandbox: --url-file {args.url_file} cannot be written: {error.strerror or error}",
+                  file=sys.stderr)
+            return 2
     warning = security_warning(host, args.admin_token)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -290,8 +318,27 @@ def _serve_on(args: argparse.Namespace, db: str) -> int:
 
     storage.close()  # the workers open their own connections
     serve(config, host=host, claim=claim, workers=args.workers, threads=args.threads, banner=banner,
-          access_log=args.access_log)
+          access_log=args.access_log, tls=tls)
     return 0
+
+
+def _tls(cert: str | None, key: str | None) -> TLS | None | str:
+    """The certificate and key to serve HTTPS with, ``None`` for HTTP, or why they cannot serve."""
+    from .serve import TLS
+
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        return "--tls-cert and --tls-key go together: give both, or neither for plain HTTP"
+    tls = TLS(cert, key)
+    try:
+        tls.check()
+    except ssl.SSLError as error:
+        return (f"--tls-cert {cert} with --tls-key {key} cannot serve HTTPS ({error.reason or error}): both "
+                "must be PEM, the key not encrypted and the certificate's own")
+    except OSError as error:
+        return f"--tls-cert {cert} / --tls-key {key}: {error.strerror or error} ({error.filename or cert})"
+    return tls
 
 
 def account_products(account: Account) -> str:

@@ -20,16 +20,18 @@ import fcntl
 import json
 import os
 import socket
+import ssl
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import PortUnavailable
-from .._loopback import opener
+from .._loopback import opener, own_certificate
 from ..api.config import Config
 from ..service.products import receipt_form
 from ..service.stores import Storage
@@ -48,6 +50,21 @@ MAX_HEADER_BYTES = 16 * 1024
 #: hang faults) answer at once, and a request still arriving (a head or body being trickled)
 #: must not hold the stop for the idle or body timeout (container runtimes kill after 10 s)
 KILL_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class TLS:
+    """The certificate (PEM, the chain after it) and private key (PEM, not encrypted) to serve
+    HTTPS with."""
+
+    cert: str
+    key: str
+
+    def check(self) -> None:
+        """Raise :class:`ssl.SSLError` or :class:`OSError` saying why they cannot serve."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        # an encrypted key gets an empty password here rather than a prompt on the terminal
+        context.load_cert_chain(self.cert, self.key, password=lambda: b"")
 
 
 @dataclass
@@ -120,11 +137,30 @@ def _lock_port(port: int) -> int | None:
     return fd
 
 
+def served_url(host: str, port: int, tls: TLS | None) -> str:
+    """The base URL of a server on ``host:port``."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{shown}:{port}"
+
+
+def write_url(path: str, url: str) -> None:
+    """``url`` in the file ``path``, whole or not at all (a health check may read it any time)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".ihuyi-sandbox-url-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(url + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads: int,
-          banner: Callable[[str], str], access_log: bool = False) -> None:
-    """Serve until stopped on the port claimed (:func:`claim_port`)."""
+          banner: Callable[[str], str], access_log: bool = False, tls: TLS | None = None) -> None:
+    """Serve until stopped on the port claimed (:func:`claim_port`): over HTTPS with ``tls``."""
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops, SSLProtocols
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
@@ -138,9 +174,11 @@ def serve(config: Config, *, host: str, claim: PortClaim, workers: int, threads:
                      http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES,
                                                   header_read_timeout=round(config.idle_timeout * 1000)),
                      respawn_failed_workers=True, workers_kill_timeout=KILL_SECONDS,
-                     log_level=LogLevels.error, log_access=access_log)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
+                     log_level=LogLevels.error, log_access=access_log,
+                     # TLS 1.2 and up: integrators' older HTTP stacks (PHP's curl builds) stop at 1.2
+                     **({"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key), "ssl_protocol_min": SSLProtocols.tls12}
+                        if tls else {}))
+    url = served_url(host, port, tls)
     os.environ[BANNER_ENV] = json.dumps({"url": url, "banner": banner(url), "run": uuid.uuid4().hex})
     try:
         server.serve()
@@ -178,7 +216,7 @@ def _announce_when_up(storage: Storage) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with opener(health).open(health, timeout=1):
+                with opener(health, handlers=[own_certificate()]).open(health, timeout=1):
                     break
             except OSError:
                 time.sleep(0.05)

@@ -45,7 +45,7 @@ class SandboxProcess:
     @property
     def address(self) -> tuple[str, int]:
         """(host, port) it listens on."""
-        host, port = self.url.removeprefix("http://").rsplit(":", 1)
+        host, port = self.url.split("://", 1)[1].rsplit(":", 1)
         return host.strip("[]"), int(port)
 
     def call(self, method: str, params: Mapping[str, str] | None = None, *, post: bool = True,
@@ -106,7 +106,7 @@ def start_sandbox(*args: str, env: Mapping[str, str] | None = None, timeout: flo
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
-            match = re.search(r"listening on (http://\S+)", line)
+            match = re.search(r"listening on (https?://\S+)", line)
             if match and not found:
                 found.append(match.group(1))
             if found and line.rstrip("\n") == BANNER_END:

@@ -2,19 +2,19 @@
 product: each product declares its methods (:class:`Method`) and this module does the rest.
 
 The server renders with these functions and the client parses with them, so the two can never
-disagree about a body. lxml builds and reads the XML; the declaration is written by hand because
-lxml would quote it with single quotes, and the real service uses double quotes.
+disagree about a body. The standard library's ElementTree builds and reads the XML, so that the
+client needs nothing installed; the declaration is written by hand because ElementTree would
+quote it with single quotes, and the real service uses double quotes.
 """
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
-
-from lxml import etree
 
 from .._exceptions import MalformedBody
 
@@ -86,15 +86,19 @@ _VALUE_MARK = "VALUE"
 
 @lru_cache(maxsize=512)
 def _xml_around_value(shape: Method, code: int, msg: str, namespace: str) -> tuple[bytes, bytes]:
-    """The answer's bytes before and after its id (or balance), rendered once by lxml: only the
-    digits of the id change from one answer to the next."""
-    root = etree.Element(shape.root, nsmap={None: namespace} if namespace else None)
+    """The answer's bytes before and after its id (or balance), rendered once: only the digits of
+    the id change from one answer to the next."""
+    def qualified(name: str) -> str:
+        return f"{{{namespace}}}{name}" if namespace else name
+
+    root = ET.Element(qualified(shape.root))
     root.text = "\n"
     for name, text in (("code", str(code)), ("msg", msg), (shape.id_name, _VALUE_MARK)):
-        child = etree.SubElement(root, f"{{{namespace}}}{name}" if namespace else name)
+        child = ET.SubElement(root, qualified(name))
         child.text = text
         child.tail = "\n"
-    body = _XML_DECLARATION + etree.tostring(root, encoding="utf-8") + b"\n"
+    xml = ET.tostring(root, encoding="unicode", default_namespace=namespace or None)
+    body = _XML_DECLARATION + xml.encode("utf-8") + b"\n"
     head, tail = body.split(f">{_VALUE_MARK}<".encode())
     return head + b">", b"<" + tail
 
@@ -116,7 +120,21 @@ def _json_around_value(shape: Method, code: int, msg: str, quoted: bool) -> tupl
     return (head, tail) if quoted else (head.removesuffix(b'"'), tail.removeprefix(b'"'))
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+class _Tree(ET.TreeBuilder):
+    """The answer's elements, comments and processing instructions kept (an answer has none, so
+    one is a body of another shape); a DTD refused as soon as it begins, before any entity it
+    declares is expanded (an answer has none either; an entity could only be an attack)."""
+
+    def __init__(self) -> None:
+        super().__init__(insert_comments=True, insert_pis=True)
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise MalformedBody(f"a document type declaration (<!DOCTYPE {name}>), which no answer carries")
+
+
+def _local(tag: object) -> str:
+    """An element's name without its namespace; ``""`` for a comment or processing instruction."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 @dataclass(frozen=True)
@@ -145,15 +163,19 @@ class Api:
 
     def parse_xml(self, body: bytes) -> Answer:
         """Read an XML answer whatever its namespace; raise :class:`MalformedBody` on anything else."""
+        parser = ET.XMLParser(target=_Tree())
         try:
-            root = etree.fromstring(body, _PARSER)
-        except (etree.XMLSyntaxError, ValueError) as exc:
+            parser.feed(body)
+            root = parser.close()
+        except MalformedBody:
+            raise
+        except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown encoding
             raise MalformedBody(f"not well-formed XML: {exc}") from None
-        root_name = etree.QName(root).localname
+        root_name = _local(root.tag)
         shape = next((m for m in self.methods if m.root == root_name), None)
         if shape is None:
             raise MalformedBody(f"unexpected root element <{root_name}>")
-        names = [etree.QName(child).localname if isinstance(child.tag, str) else "" for child in root]
+        names = [_local(child.tag) for child in root]
         if names != ["code", "msg", shape.id_name]:
             raise MalformedBody(f"<{root_name}> holds {names}, expected ['code', 'msg', '{shape.id_name}']")
         code, msg, value = ((child.text or "") for child in root)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from ihuyi_sandbox.testing import running_sandbox
@@ -92,8 +92,15 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield running.url
 
 
-def demo(url: str, **options: object) -> VoiceClient:
-    return VoiceClient(DEMO_APIID, DEMO_APIKEY, url, **options)  # type: ignore[arg-type]
+@pytest.fixture
+def voice(clients) -> Callable[..., VoiceClient]:
+    """VoiceClient or AsyncVoiceClient (tests/client/conftest.py): every test below runs with both."""
+    return clients.VoiceClient
+
+
+@pytest.fixture
+def demo(voice) -> Callable[..., VoiceClient]:
+    return lambda url, **options: voice(DEMO_APIID, DEMO_APIKEY, url, **options)
 
 
 def raised(call, expected: type[Exception] = TransportError) -> Exception:
@@ -121,13 +128,13 @@ def test_every_failure_code_has_its_class_and_transport_error_is_apart():
 
 
 @pytest.mark.parametrize("options", [{"format": "yaml"}, {"timeout": 0}])
-def test_bad_options_are_refused_at_once(options):
+def test_bad_options_are_refused_at_once(demo, options):
     with pytest.raises(ValueError):
         demo("http://127.0.0.1:8080", **options)
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com", "api.voice.ihuyi.com", "http://host:port", "http://h/?a=1"])
-def test_bad_base_urls_are_refused_at_once(url):
+def test_bad_base_urls_are_refused_at_once(demo, url):
     with pytest.raises(ValueError):
         demo(url)
 
@@ -135,7 +142,7 @@ def test_bad_base_urls_are_refused_at_once(url):
 # -- success ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("dynamic", [False, True], ids=["apikey", "dynamic"])
-def test_send_code_succeeds_and_takes_one_unit(sandbox, format, dynamic):
+def test_send_code_succeeds_and_takes_one_unit(demo, sandbox, format, dynamic):
     client = demo(sandbox, format=format, dynamic_password=dynamic)
     before = client.balance()
     result = client.send_code(MOBILE, "1234")
@@ -145,11 +152,11 @@ def test_send_code_succeeds_and_takes_one_unit(sandbox, format, dynamic):
     assert client.balance() == before - 1
 
 
-def test_a_base_url_with_a_trailing_slash_works(sandbox):
+def test_a_base_url_with_a_trailing_slash_works(demo, sandbox):
     assert demo(sandbox + "/").send_code(MOBILE, "123456").code == 2
 
 
-def test_slow_answer_within_the_timeout_is_an_ordinary_success(sandbox):
+def test_slow_answer_within_the_timeout_is_an_ordinary_success(demo, sandbox):
     assert demo(sandbox, timeout=8).send_code("13900011000", "1234").code == 2
 
 
@@ -159,7 +166,7 @@ MAGIC = sorted(int(code) for code in SUBMIT_CODES if code != Code.OK and code < 
 
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("code", MAGIC)
-def test_every_forced_code_raises_its_class(sandbox, code, format):
+def test_every_forced_code_raises_its_class(demo, sandbox, code, format):
     error = raised(lambda: demo(sandbox, format=format).send_code(f"1390000{code:04d}", "1234"), IhuyiError)
     check(error, code)
 
@@ -180,25 +187,25 @@ SUBMIT_INPUTS = [  # (account, apikey, mobile, content, code) answered by the co
 
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize(("account", "apikey", "mobile", "content", "code"), SUBMIT_INPUTS)
-def test_submit_codes_from_real_inputs(sandbox, account, apikey, mobile, content, code, format):
-    client = VoiceClient(account, apikey, sandbox, format=format)
+def test_submit_codes_from_real_inputs(voice, sandbox, account, apikey, mobile, content, code, format):
+    client = voice(account, apikey, sandbox, format=format)
     check(raised(lambda: client.send_code(mobile, content), IhuyiError), code)
 
 
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize(("account", "apikey", "code"),
                          [("", DEMO_APIKEY, 401), (DEMO_APIID, "", 402), (DEMO_APIID, "wrong", 405)])
-def test_getnum_codes_from_real_inputs(sandbox, account, apikey, code, format):
-    client = VoiceClient(account, apikey, sandbox, format=format)
+def test_getnum_codes_from_real_inputs(voice, sandbox, account, apikey, code, format):
+    client = voice(account, apikey, sandbox, format=format)
     check(raised(client.balance, IhuyiError), code, "GetNum")
 
 
 @pytest.mark.parametrize("format", FORMATS)
-def test_dynamic_password_off_the_clock_or_with_the_wrong_key(sandbox, format):
+def test_dynamic_password_off_the_clock_or_with_the_wrong_key(demo, voice, sandbox, format):
     stale = demo(sandbox, format=format, dynamic_password=True, clock=lambda: time.time() - 3600)
     check(raised(lambda: stale.send_code(MOBILE, "1234"), IhuyiError), 40501)
     check(raised(stale.balance, IhuyiError), 40501, "GetNum")
-    wrong = VoiceClient(DEMO_APIID, "wrong", sandbox, format=format, dynamic_password=True)
+    wrong = voice(DEMO_APIID, "wrong", sandbox, format=format, dynamic_password=True)
     check(raised(lambda: wrong.send_code(MOBILE, "1234"), IhuyiError), 40502)
     check(raised(wrong.balance, IhuyiError), 40502, "GetNum")
 
@@ -211,8 +218,8 @@ def test_dynamic_password_off_the_clock_or_with_the_wrong_key(sandbox, format):
     ("V00000005", MOBILE, 4052, 400),           # registered 10.0.0.1 only
     ("V00000001", "13800000001", 4030, None),   # blacklisted mobile
 ])
-def test_codes_from_the_accounts_state(states, account, mobile, submit_code, getnum_code, format):
-    client = VoiceClient(account, DEMO_APIKEY, states, format=format)
+def test_codes_from_the_accounts_state(voice, states, account, mobile, submit_code, getnum_code, format):
+    client = voice(account, DEMO_APIKEY, states, format=format)
     check(raised(lambda: client.send_code(mobile, "1234"), IhuyiError), submit_code)
     if getnum_code is None:
         assert isinstance(client.balance(), int)
@@ -239,7 +246,7 @@ FAULTS = {  # magic mobile → words the error must say
 
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("mobile", sorted(FAULTS))
-def test_every_fault_is_a_transport_error_within_the_timeout(sandbox, mobile, format):
+def test_every_fault_is_a_transport_error_within_the_timeout(demo, sandbox, mobile, format):
     client = demo(sandbox, format=format, timeout=TIMEOUT)
     started = time.monotonic()
     error = raised(lambda: client.send_code(mobile, "1234"))
@@ -249,7 +256,7 @@ def test_every_fault_is_a_transport_error_within_the_timeout(sandbox, mobile, fo
     assert error.url == f"{sandbox}/webservice/voice.php?method=Submit"
 
 
-def test_a_refused_connection_is_a_transport_error_and_nothing_was_sent():
+def test_a_refused_connection_is_a_transport_error_and_nothing_was_sent(demo):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -257,7 +264,7 @@ def test_a_refused_connection_is_a_transport_error_and_nothing_was_sent():
     assert "connection refused" in error.message and not error.request_sent
 
 
-def test_a_silent_server_is_a_timeout_even_when_it_trickles():
+def test_a_silent_server_is_a_timeout_even_when_it_trickles(demo):
     """A server that accepts and then sends a byte at a time never holds the caller past the
     timeout: the deadline bounds the whole exchange, not each read."""
     with socket.socket() as server:
@@ -291,7 +298,7 @@ CONTENTS = st.from_regex(r"\A[0-9]{4,6}\Z")
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mobile=MOBILES, content=CONTENTS, format=st.sampled_from(FORMATS), dynamic=st.booleans())
-def test_round_trip_of_any_valid_request(sandbox, mobile, content, format, dynamic):
+def test_round_trip_of_any_valid_request(demo, sandbox, mobile, content, format, dynamic):
     result = demo(sandbox, format=format, dynamic_password=dynamic).send_code(mobile, content)
     assert result.code == 2 and result.message == "提交成功"
     assert result.voiceid.isdigit() and result.voiceid != "0"

@@ -6,25 +6,21 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from tests.support import DEMO
 from ihuyi_sandbox.testing import running_sandbox
 from tests.testing.test_pytest_plugin import run_pytest
+from tests.image import healthcheck
 from tests.server.test_receipt_dispatch import receiver
 
 from ihuyi_sandbox.client import VoiceClient
 from ihuyi_sandbox.testing import SandboxAPI, SandboxError, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 class RecordingProxy:
     """A socket on loopback that takes connections, records them, and answers nothing."""
@@ -107,19 +103,15 @@ def test_an_unreachable_sandbox_url_is_a_sandbox_error_naming_it_and_why(tmp_pat
 
 
 def test_the_dockerfile_healthcheck_goes_direct(tmp_path, proxy):
-    line = re.search(r"^\s*CMD (python .*) \|\| exit 1$", (ROOT / "Dockerfile").read_text(), re.M)
-    assert line, "the Dockerfile's HEALTHCHECK command is missing"
-    with running_sandbox("--db", str(tmp_path / "s.db")) as sandbox:
-        port = sandbox.url.rsplit(":", 1)[1]
-        command = shlex.split(line.group(1).replace(":8080", f":{port}"))
-        command[0] = sys.executable
-        result = subprocess.run(command, env=os.environ, capture_output=True, text=True, timeout=30)
+    _, command = healthcheck()
+    assert command[0] == "ihuyi-sandbox"
+    command = [sys.executable, "-m", "ihuyi_sandbox", *command[1:]]
+    env = {**os.environ, "IHUYI_SANDBOX_URL_FILE": str(tmp_path / "url")}
+    with running_sandbox("--db", str(tmp_path / "s.db"), env=env):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
         assert result.returncode == 0, result.stderr
-    with socket.create_server(("127.0.0.1", 0)) as probe:  # and it fails when nothing answers
-        dead = probe.getsockname()[1]
-    command = shlex.split(line.group(1).replace(":8080", f":{dead}"))
-    command[0] = sys.executable
-    assert subprocess.run(command, capture_output=True, timeout=30).returncode != 0
+    # and it fails when nothing answers
+    assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 1
     assert proxy.connections == 0
 
 
