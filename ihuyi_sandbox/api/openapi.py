@@ -170,7 +170,9 @@ def spec() -> dict[str, Any]:
                                                   "built-in templates, receipt outcomes", "responses": {
             "200": _listing("products", "Product", "the products"), "401": _ERROR}}},
         "/_sandbox/messages": {"get": {"summary": "Delivered messages of every product, newest first", "parameters": [
-            _param("mobile", _STRING), _param("account", _STRING), product_param, *_PAGING], "responses": {
+            _param("mobile", _STRING), _param("account", _STRING), product_param,
+            _param("mobile_prefix", _STRING, description="how the mobile starts"),
+            _param("text", _STRING, description="a part of the text delivered"), *_PAGING], "responses": {
             "200": _listing("messages", "Message", "the messages"), "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/messages/latest": {"get": {"summary": "The last message delivered to a mobile: its text and the "
                                                          "code in it", "parameters": [
@@ -181,7 +183,15 @@ def spec() -> dict[str, Any]:
             "404": _ERROR, "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/requests": {"get": {"summary": "Every request answered, newest first", "parameters": [
             _param("code", _INT), _param("method", {"type": "string", "enum": list(method_names())}),
-            _param("account", _STRING), _param("mobile", _STRING), product_param, *_PAGING], "responses": {
+            _param("account", _STRING), _param("mobile", _STRING), product_param,
+            _param("client_ip", _STRING), _param("voiceid", _STRING, description="the id answered"),
+            _param("fault", {"type": "string", "enum": list(FAULTS)}, description="the scenario fault applied"),
+            _param("outcome", {"type": "string", "enum": list(outcome_names())}),
+            _param("units", _INT, description="the balance units an accepted Submit took"),
+            _param("content", _STRING, description="the content parameter sent, exactly"),
+            _param("mobile_prefix", _STRING, description="how the mobile starts"),
+            _param("text", _STRING, description="a part of the text delivered, or of the content sent"),
+            *_PAGING], "responses": {
             "200": _json({"type": "object", "properties": {"requests": {"type": "array", "items": _ref("Request")}},
                           "required": ["requests"]}, "the journal"), "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/accounts": {
@@ -339,7 +349,10 @@ def spec() -> dict[str, Any]:
                     "params": {"type": "object", "additionalProperties": _STRING},
                     "code": {"type": "integer", "nullable": True, "enum": [*codes, None]},
                     "message": {"type": "string", "nullable": True}, "voiceid": _STRING,
-                    "fault": {"type": "string", "nullable": True, "enum": [*FAULTS, None]}},
+                    "fault": {"type": "string", "nullable": True, "enum": [*FAULTS, None]},
+                    "outcome": {"type": "string", "nullable": True, "enum": [*outcome_names(), None]},
+                    "units": _INT, "text": {"type": "string", "nullable": True,
+                                            "description": "the text delivered, else the content sent"}},
                     "required": ["id", "time", "product", "method", "params", "code", "voiceid"]},
                 "Account": {"type": "object", "properties": _ACCOUNT_PROPERTIES,
                             "required": list(_ACCOUNT_PROPERTIES)},

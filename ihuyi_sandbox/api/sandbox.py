@@ -196,17 +196,25 @@ def _message(entry: JournalEntry) -> str | None:
 def request_json(entry: JournalEntry) -> dict[str, Any]:
     return {"id": entry.id, "time": iso(entry.time), "timestamp": entry.time, "client_ip": entry.client_ip,
             "product": entry.product, "method": entry.method, "params": entry.params, "code": entry.code,
-            "message": _message(entry), "voiceid": entry.voiceid, "fault": entry.fault}
+            "message": _message(entry), "voiceid": entry.voiceid, "fault": entry.fault, "outcome": entry.outcome,
+            "units": entry.units, "text": entry.text if entry.text is not None else entry.params.get("content")}
 
 
 PAGING = {"since": "time", "before": "int", "after": "int", "limit": "limit"}
+#: ``/requests``' filters: every field the journal keeps (``content``: the parameter sent, exactly;
+#: ``text``: a part of the text delivered, or of the content sent; ``mobile_prefix``: how the
+#: mobile starts)
+REQUEST_FILTERS = {"code": "int", "method": "method", "account": "str", "mobile": "str", "product": "product",
+                   "client_ip": "str", "voiceid": "str", "fault": "fault", "outcome": "outcome", "units": "int",
+                   "content": "str", "mobile_prefix": "str", "text": "str", **PAGING}
 
 
 @bp.get("/messages")
 def messages() -> Response:
     """Delivered messages of every product, newest first; page with ``before=<id>``, follow with
     ``after=<id>``."""
-    args = query(request, {"mobile": "str", "account": "str", "product": "product", **PAGING})
+    args = query(request, {"mobile": "str", "account": "str", "product": "product", "mobile_prefix": "str",
+                           "text": "str", **PAGING})
     found = backend().storage.deliveries(**{"limit": 50, **args})
     return jsonify(messages=[message_json(d) for d in found])
 
@@ -242,8 +250,7 @@ def latest_message() -> Response:
 @bp.get("/requests")
 def requests_journal() -> Response:
     """Every request answered, newest first, with its parameters (password masked)."""
-    args = query(request, {"code": "int", "method": "method", "account": "str", "mobile": "str",
-                           "product": "product", **PAGING})
+    args = query(request, REQUEST_FILTERS)
     found = backend().storage.journal(**{"limit": 50, **args})
     return jsonify(requests=[request_json(e) for e in found])
 

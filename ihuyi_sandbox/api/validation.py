@@ -11,7 +11,8 @@ from typing import Any
 from flask import Request
 
 from .._exceptions import Invalid
-from ..service.products import method_names, product_names
+from ..service.faults import FAULTS
+from ..service.products import method_names, outcome_names, product_names
 from ..service.records import Limits
 from ..service.scenarios import MAX_NESTING, too_deep
 from ..service.scenarios.checker import TEMPLATE_STATUSES
@@ -85,7 +86,7 @@ _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: 
 def query(request: Request, accepted: dict[str, str]) -> dict[str, Any]:
     """Read the query string: ``accepted`` maps each name to its kind (``str``, ``int``, ``time``,
     ``seconds``, ``limit``, ``method``, ``product``, ``receipt-status``, ``template-status``,
-    ``push-kind``); unknown names are refused."""
+    ``push-kind``, ``fault``, ``outcome``); unknown names are refused."""
     unknown = sorted(set(request.args) - set(accepted))
     if unknown:
         raise Invalid(f"unknown parameter(s) {', '.join(unknown)}; accepted: {', '.join(sorted(accepted))}")
@@ -126,7 +127,7 @@ def _convert(name: str, raw: str, kind: str) -> Any:
     if kind == "time":
         return parse_time(name, raw)
     choices = {"receipt-status": RECEIPT_STATUSES, "template-status": TEMPLATE_STATUSES, "push-kind": PUSH_KINDS,
-               "product": product_names()}.get(kind)
+               "product": product_names(), "fault": tuple(FAULTS), "outcome": outcome_names()}.get(kind)
     if choices is not None:
         if raw not in choices:
             raise Invalid(f"{name} must be one of {', '.join(choices)}, got {raw!r}")

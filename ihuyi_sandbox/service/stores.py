@@ -42,9 +42,14 @@ class State(Protocol):
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100,
-                   product: str | None = None) -> list[Delivery]:
+                   product: str | None = None, mobile_prefix: str | None = None,
+                   text: str | None = None) -> list[Delivery]:
         """Deliveries, newest first; ``before``/``after`` are ids, for paging and following (with
-        ``after``: the ``limit`` oldest above it, so that following never skips one)."""
+        ``after``: the ``limit`` oldest above it, so that following never skips one);
+        ``mobile_prefix`` is how the mobile starts, ``text`` a part of the text delivered."""
+
+    def forget_delivery(self, delivery_id: int) -> bool:
+        """Delete one delivery (and so its request from the journal); ``False`` if there is none."""
 
     def account(self, apiid: str) -> Account | None: ...
 
@@ -89,8 +94,12 @@ class Journal(Protocol):
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,
-                after: int | None = None, limit: int = 100, product: str | None = None) -> list[JournalEntry]:
-        """Answered requests, newest first."""
+                after: int | None = None, limit: int = 100, product: str | None = None,
+                **fields: str | int | None) -> list[JournalEntry]:
+        """Answered requests, newest first. ``fields`` filter on the rest of what is journaled:
+        ``client_ip``, ``voiceid``, ``fault``, ``outcome``, ``units``, ``content`` (the parameter
+        sent), ``mobile_prefix`` (how the mobile starts) and ``text`` (a part of the text
+        delivered, or of the content sent)."""
 
     def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
         """Forget all but the newest ``keep`` requests and deliveries, and all older than ``before``."""

@@ -419,8 +419,10 @@ class SQLiteStorage:
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100,
-                   product: str | None = None) -> list[Delivery]:
-        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after, product=product)
+                   product: str | None = None, mobile_prefix: str | None = None,
+                   text: str | None = None) -> list[Delivery]:
+        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after, product=product,
+                             mobile_prefix=mobile_prefix, text=text)
         # the page's ids first, then its rows: sorting whole rows of the view would compute
         # every delivery's voice id and content, which grows with the deliveries to one number
         with self._connection() as db:
@@ -433,14 +435,25 @@ class SQLiteStorage:
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,
-                after: int | None = None, limit: int = 100, product: str | None = None) -> list[JournalEntry]:
-        where, args = _where(code=code, method=method, account=account, mobile=mobile, since=since,
-                             before=before, after=after, product=product)
+                after: int | None = None, limit: int = 100, product: str | None = None,
+                **fields: str | int | None) -> list[JournalEntry]:
+        unknown = set(fields) - set(_JOURNAL_FIELDS)
+        if unknown:
+            raise ValueError(f"the journal has no field {sorted(unknown)}")
+        where, args = _where(_JOURNAL_FIELDS, code=code, method=method, account=account, mobile=mobile, since=since,
+                             before=before, after=after, product=product, **fields)
         with self._connection() as db:
             rows = db.execute(f"SELECT time, client_ip, method, params, code, {_VOICE_ID}, fault, id, outcome, product, "
-                              f"units FROM journal{where} ORDER BY id {_order(after)} LIMIT ?", (*args, limit)).fetchall()
-        entries = (JournalEntry(t, ip, m, json.loads(p), c, v, f, i, o, pr, u) for t, ip, m, p, c, v, f, i, o, pr, u in rows)
+                              f"units, text FROM journal{where} ORDER BY id {_order(after)} LIMIT ?",
+                              (*args, limit)).fetchall()
+        entries = (JournalEntry(t, ip, m, json.loads(p), c, v, f, i, o, pr, u, x)
+                   for t, ip, m, p, c, v, f, i, o, pr, u, x in rows)
         return sorted(entries, key=lambda e: -e.id)
+
+    def forget_delivery(self, delivery_id: int) -> bool:
+        with self._connection(write=True) as db:
+            return db.execute("DELETE FROM journal WHERE id = ? AND code = 2 AND method = 'Submit'",
+                              (delivery_id,)).rowcount > 0
 
     def accounts(self) -> list[Account]:
         with self._connection() as db:
@@ -842,12 +855,26 @@ def _order(after: int | None) -> str:
     return "ASC" if after is not None else "DESC"
 
 
-def _where(**filters: object) -> tuple[str, tuple]:
-    """A WHERE clause over the given column filters (``since`` bounds ``time``); ``None`` is no filter."""
+#: the filters that are no column of their own, or not of every table: ``since`` bounds ``time``,
+#: ``before`` and ``after`` the id, ``mobile_prefix`` is how a mobile starts, ``text`` a part of
+#: the text delivered (a delivery's ``content``)
+_FILTERS = {"since": "time >= ?", "before": "id < ?", "after": "id > ?", "mobile_prefix": "instr(mobile, ?) = 1",
+            "text": "instr(content, ?) > 0"}
+#: what the journal is filtered on beyond its columns: the voice id every row answered, the
+#: ``content`` parameter sent, the text delivered (a template filled in, else the content)
+_JOURNAL_FIELDS = {"client_ip": "client_ip = ?", "voiceid": f"({_VOICE_ID}) = ?", "fault": "fault = ?",
+                   "outcome": "outcome = ?", "units": "units = ?", "mobile_prefix": _FILTERS["mobile_prefix"],
+                   "content": "json_extract(params, '$.content') = ?",
+                   "text": "instr(coalesce(text, json_extract(params, '$.content'), ''), ?) > 0"}
+
+
+def _where(expressions: dict[str, str] | None = None, /, **filters: object) -> tuple[str, tuple]:
+    """A WHERE clause over the given filters (a column's name, or one of :data:`_FILTERS` or
+    ``expressions``); ``None`` is no filter."""
     clauses, args = [], []
     for name, value in filters.items():
         if value is None:
             continue
-        clauses.append({"since": "time >= ?", "before": "id < ?", "after": "id > ?"}.get(name, f"{name} = ?"))
+        clauses.append((expressions or {}).get(name) or _FILTERS.get(name, f"{name} = ?"))
         args.append(value)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
