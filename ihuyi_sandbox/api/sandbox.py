@@ -302,6 +302,8 @@ def _checked_limits(limits: dict[str, Any]) -> Limits:
     unknown = sorted(set(limits) - set(LIMIT_NAMES))
     if unknown:
         raise Invalid(f"unknown limit(s) {', '.join(unknown)}; accepted: {', '.join(LIMIT_NAMES)}")
+    limits = {name: int(value) if isinstance(value, float) and value.is_integer() else value
+              for name, value in limits.items()}
     for name, value in limits.items():
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_INTEGER:
             raise Invalid(f"limits.{name} must be an integer from 1 to {MAX_INTEGER}, got {value!r} "

@@ -59,7 +59,8 @@ def json_object(request: Request) -> dict[str, Any]:
 
 
 def check_fields(body: dict[str, Any], spec: dict[str, type], *, required: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """``body`` checked against ``{name: type}``; ``list`` means a list of strings."""
+    """``body`` checked against ``{name: type}``; ``list`` means a list of strings; an ``int``
+    may be written ``8.0``."""
     unknown = sorted(set(body) - set(spec))
     if unknown:
         raise Invalid(f"unknown field(s) {', '.join(unknown)}; accepted: {', '.join(sorted(spec))}")
@@ -68,6 +69,8 @@ def check_fields(body: dict[str, Any], spec: dict[str, type], *, required: froze
         raise Invalid(f"missing field(s) {', '.join(missing)}")
     for name, value in body.items():
         kind = spec[name]
+        if kind is int and isinstance(value, float) and value.is_integer():
+            body[name] = value = int(value)  # JSON has one number type: 8.0 is the integer 8 (JSON Schema's reading)
         if kind is list:
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         elif kind is int:
