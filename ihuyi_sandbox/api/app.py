@@ -80,7 +80,7 @@ class SandboxRSGI:
                            for path, entries in table.items() for product, route in entries}
         storage = backend.storage
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
-                               stopping=self.stopping, changes=lambda: storage.deliveries(limit=1))
+                               stopping=self.stopping, changes=storage.watermark)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Hand the worker's event loop on before the first request, so that no request asks for

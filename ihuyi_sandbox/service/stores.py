@@ -7,6 +7,7 @@ implements the same four and nothing above it changes. Any method that writes ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -35,10 +36,12 @@ class State(Protocol):
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
         """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
 
-    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
+    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0,
+                answer: Callable[[str], bytes] | None = None) -> str | None:
         """Atomically take one unit from the account, record the delivery of ``entry``'s
-        content, journal it with the new id and, with a ``receipt_url``, queue its receipt
-        for ``report_at``. ``None`` (and nothing taken, nothing journaled) when the balance is 0."""
+        content, journal it with the new id (and ``answer(id)``, the answer's bytes) and, with a
+        ``receipt_url``, queue its receipt for ``report_at``. ``None`` (and nothing taken,
+        nothing journaled) when the balance is 0."""
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100,
@@ -47,6 +50,10 @@ class State(Protocol):
         """Deliveries, newest first; ``before``/``after`` are ids, for paging and following (with
         ``after``: the ``limit`` oldest above it, so that following never skips one);
         ``mobile_prefix`` is how the mobile starts, ``text`` a part of the text delivered."""
+
+    def watermark(self) -> tuple:
+        """A cheap look at what the inbox shows: it differs from the last look once a request was
+        answered, a delivery deleted, the scenario switched, an account changed or a push tried."""
 
     def forget_delivery(self, delivery_id: int) -> bool:
         """Delete one delivery (and so its request from the journal); ``False`` if there is none."""
