@@ -184,7 +184,8 @@ def _words(path: str) -> str:
 
 
 # the pattern says what a sandbox started without --receipt-host accepts
-_PUSH_URL = r"^(https?://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?)?$"
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+_PUSH_URL = rf"^(https?://(127\.0\.0\.1|localhost)(:{_PORT})?(/[A-Za-z0-9._~/-]*)?)?$"
 _POSITIVE = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
 _LIMIT_CODES = {"per_second": 4080, "per_day": 4082, "codes_per_day": 4085, "identical_per_minute": 4083,
                 "blacklist_after": 408}
@@ -268,6 +269,28 @@ def spec() -> dict[str, Any]:
             *_PAGING], "responses": {
             "200": _json({"type": "object", "properties": {"requests": {"type": "array", "items": _ref("Request")}},
                           "required": ["requests"]}, "the journal"), "400": _ERROR, "401": _ERROR}}},
+        "/_sandbox/messages/{message_id}": {
+            "parameters": [_param("message_id", {"type": "integer", "minimum": 0}, "path", True)],
+            "get": {"summary": "One delivered message, with the request that delivered it and its receipts",
+                    "responses": {"200": _json({"allOf": [_ref("Message"), {"type": "object", "properties": {
+                        "request": _ref("RequestDetail"), "receipts": {"type": "array", "items": _ref("Receipt")}},
+                        "required": ["request", "receipts"]}]}, "the message"), "404": _ERROR, "401": _ERROR}},
+            "delete": {"summary": "Delete one delivered message (and so its request from the journal)",
+                       "responses": {"200": _json({"type": "object", "properties": {"status": _STRING, "id": _INT},
+                                                   "required": ["status", "id"]}, "deleted"),
+                                     "404": _ERROR, "401": _ERROR}}},
+        "/_sandbox/requests/{request_id}": {
+            "parameters": [_param("request_id", {"type": "integer", "minimum": 0}, "path", True)],
+            "get": {"summary": "One request answered, with the bytes answered and its receipts",
+                    "responses": {"200": _json(_ref("RequestDetail"), "the request"), "404": _ERROR,
+                                  "401": _ERROR}}},
+        "/_sandbox/events": {"get": {
+            "summary": "Server-sent events: a change each time something the inbox shows moved",
+            "description": "text/event-stream: `event: change` at once and after each request answered, message "
+                           "deleted, scenario switched, account changed or push tried; a comment as a heartbeat; "
+                           "the stream ends after a few minutes (retry: 1000) and when the server stops.",
+            "responses": {"200": {"description": "the stream", "content": {"text/event-stream": {"schema": _STRING}}},
+                          "401": _ERROR}}},
         "/_sandbox/accounts": {
             "get": {"summary": "Accounts", "responses": {"200": _json(
                 {"type": "object", "properties": {"accounts": {"type": "array", "items": _ref("Account")}}}, "accounts"),
@@ -397,7 +420,9 @@ def spec() -> dict[str, Any]:
                     "units": {"type": "integer", "description": "the balance units it took"},
                     "time": _STRING, "timestamp": {"type": "number"}, "status": _STRING,
                     "outcome": {"type": "string", "enum": list(outcome_names())},
-                    "receipt": {"type": "string", "enum": ["none", "pending", "sending", "sent", "failed"]}},
+                    "receipt": {"type": "string", "enum": ["none", "pending", "sending", "sent", "failed"]},
+                    "fault": {"type": ["string", "null"], "enum": [*FAULTS, None],
+                              "description": "the scenario fault that spoiled the answer the client got"}},
                     "required": ["id", "voiceid", "product", "account", "mobile", "code", "text", "time", "status",
                                  "outcome", "receipt"]},
                 "Receipt": {"type": "object", "properties": {
@@ -432,11 +457,21 @@ def spec() -> dict[str, Any]:
                     "units": _INT, "text": {"type": ["string", "null"],
                                             "description": "the text delivered, else the content sent"}},
                     "required": ["id", "time", "product", "method", "params", "code", "voiceid"]},
+                "RequestDetail": {"allOf": [_ref("Request"), {"type": "object", "properties": {
+                    "answer": {"type": ["object", "null"], "description": "the body sent, its fault carried out; "
+                               "null when journaled before the sandbox kept answers", "properties": {
+                        "text": _STRING, "base64": {"type": "string", "contentEncoding": "base64"},
+                        "length": _INT}, "required": ["text", "base64", "length"]},
+                    "receipts": {"type": "array", "items": _ref("Receipt")}}, "required": ["answer", "receipts"]}]},
                 "Account": {"type": "object", "properties": _ACCOUNT_PROPERTIES,
                             "required": list(_ACCOUNT_PROPERTIES)},
                 "Scenario": {"type": "object", "properties": {
                     "name": _STRING, "description": _STRING, "source": _STRING,
-                    "rules": {"type": "array", "items": _STRING}, "accounts": {"type": "array", "items": _STRING}},
+                    "rules": {"type": "array", "items": _STRING}, "accounts": {"type": "array", "items": _STRING},
+                    "rule_details": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": _STRING, "mobiles": {"type": "string", "description": "the mobiles that trigger it"},
+                        "when": {"type": "array", "items": _STRING}, "does": {"type": "array", "items": _STRING}},
+                        "required": ["name", "mobiles", "when", "does"]}}},
                     "required": ["name", "description", "source", "rules", "accounts"]},
             },
         },
