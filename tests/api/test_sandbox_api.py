@@ -28,7 +28,7 @@ def test_messages_newest_first_with_filters_and_paging(client):
     assert [m["code"] for m in messages] == ["1004", "1003", "1002", "1001", "1000"]
     first = messages[0]
     assert set(first) == {"id", "voiceid", "product", "account", "mobile", "code", "text", "units", "time", "timestamp",
-                          "status", "outcome", "receipt"}
+                          "status", "outcome", "receipt", "fault"}
     assert (first["outcome"], first["receipt"]) == ("answered", "none")
     assert (first["product"], first["text"], first["units"]) == ("voice", "1004", 1)
     assert first["status"] == "delivered" and first["account"] == "V00000001" and first["time"].endswith("Z")
