@@ -82,7 +82,7 @@ class SandboxRSGI:
         self.workspaces = workspaces_of(app)
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
                                stopping=self.stopping,
-                               changes=lambda source: (source or storage).deliveries(limit=1))
+                               changes=lambda source: (source or storage).watermark())
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Hand the worker's event loop on before the first request, so that no request asks for

@@ -112,12 +112,33 @@ class Poll:
 POLL = "ihuyi_sandbox.poll"
 
 
+@dataclass
+class Stream:
+    """In the environ (under :data:`STREAM`) when the server can stream server-sent events. An app
+    view that answers a stream sets ``event`` (a cheap call that gives the event to send, the
+    bytes of ``event: …\ndata: …\n\n``) and answers its status and headers: the server sends
+    ``event()`` at once and again each time the state moves (the watch the long polls share), a
+    comment each ``heartbeat`` seconds so that a proxy keeps the connection, and ends the stream
+    after ``lasts`` seconds (the browser's EventSource reconnects), when the client leaves or
+    when the server stops. While it waits it holds no thread."""
+
+    event: Callable[[], bytes] | None = None
+    heartbeat: float = 15.0
+    lasts: float = 300.0
+    #: what the events are of, as :attr:`Poll.source`
+    source: object = None
+
+
+STREAM = "ihuyi_sandbox.stream"
+
+
 class WSGIBridge:
     """A WSGI application under RSGI: the body read on the event loop (up to ``max_body``, within
     ``body_timeout`` seconds), the application run in a pool of ``threads`` threads, its answer
     sent whole.
 
-    The Flask app answers nothing that streams, so a buffered answer loses nothing. A body over
+    The Flask app answers nothing that streams but server-sent events (:class:`Stream`), which the
+    bridge sends itself, so a buffered answer loses nothing. A body over
     ``max_body`` is not read further: the app sees a length over its limit and an empty input, and
     says 413 itself (Flask's ``MAX_CONTENT_LENGTH``), in its own words; a body refused is in the
     environ (:data:`BODY_REFUSED`) for the app to answer likewise. An app that waits asks to be
@@ -151,8 +172,8 @@ class WSGIBridge:
         environ = self.environ(scope, body, length)
         if refused:
             environ[BODY_REFUSED] = refused
-        loop, poll = asyncio.get_running_loop(), Poll()
-        environ[POLL] = poll
+        loop, poll, stream = asyncio.get_running_loop(), Poll(), Stream()
+        environ[POLL], environ[STREAM] = poll, stream
         while True:
             poll.ready, poll.stopping = None, self.stopping.is_set()
             status, headers, content = await loop.run_in_executor(self.pool, self._run, environ)
@@ -162,7 +183,46 @@ class WSGIBridge:
             environ["wsgi.input"] = io.BytesIO(body)
         if refused:
             headers += refused.headers
+        if stream.event is not None and status == 200:
+            await self._stream(proto, headers, stream, loop)
+            return
         proto.response_bytes(status, headers, content)  # to a client that left, granian sends nothing
+
+    async def _stream(self, proto: "HTTPProtocol", headers: list[tuple[str, str]], stream: Stream,
+                      loop: asyncio.AbstractEventLoop) -> None:
+        """Server-sent events (:class:`Stream`): sent from the event loop, each looked up in the
+        pool, waiting in between on the watch of :attr:`changes` that every waiter shares."""
+        event = stream.event
+        assert event is not None
+        headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
+        transport = proto.response_stream(200, headers)
+        ends = time.monotonic() + stream.lasts
+        left = asyncio.ensure_future(proto.client_disconnect())
+        stopping = asyncio.ensure_future(self.stopping.wait())
+        self._join(stream.source)
+        try:
+            prefix, due = b"retry: 1000\n\n", True
+            while not self.stopping.is_set() and not left.done() and (remaining := ends - time.monotonic()) > 0:
+                armed, changed = self._watch(stream.source, loop)
+                await armed
+                if due:  # looked up once the watch has its starting point, so no change is missed
+                    await transport.send_bytes(prefix + await loop.run_in_executor(self.pool, event))
+                    prefix, due = b"", False
+                moved = asyncio.shield(changed)
+                await asyncio.wait((moved, left, stopping), timeout=min(stream.heartbeat, remaining),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                if left.done() or self.stopping.is_set():
+                    break
+                due = moved.done()
+                if not due:
+                    moved.cancel()
+                    await transport.send_bytes(b": still here\n\n")
+        except (ProtocolClosed, ProtocolError, OSError):
+            pass  # the client left while an event was on its way
+        finally:
+            self._leave(stream.source)
+            for task in (left, stopping):
+                task.cancel()
 
     async def _wait(self, poll: Poll, loop: asyncio.AbstractEventLoop) -> None:
         """Until ``poll.ready()``, its deadline or the server's stop (seen within an interval).
@@ -171,22 +231,33 @@ class WSGIBridge:
         two is never missed."""
         ready, source = poll.ready, poll.source
         assert ready is not None
-        self._waiters[source] = self._waiters.get(source, 0) + 1
+        self._join(source)
         try:
-            while not self.stopping.is_set() and (left := poll.deadline - time.monotonic()) > 0:
-                if source not in self._watches:
-                    watch = self._watches[source] = loop.create_future(), loop.create_future()
-                    loop.create_task(self._watching(loop, source, *watch))
-                armed, changed = self._watches[source]
+            while not self.stopping.is_set() and poll.deadline - time.monotonic() > 0:
+                armed, changed = self._watch(source, loop)
                 await armed
                 if await loop.run_in_executor(self.pool, ready):
                     return
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(changed), poll.deadline - time.monotonic())
         finally:
-            self._waiters[source] -= 1
-            if not self._waiters[source]:
-                del self._waiters[source]
+            self._leave(source)
+
+    def _join(self, source: object) -> None:
+        self._waiters[source] = self._waiters.get(source, 0) + 1
+
+    def _leave(self, source: object) -> None:
+        self._waiters[source] -= 1
+        if not self._waiters[source]:
+            del self._waiters[source]
+
+    def _watch(self, source: object, loop: asyncio.AbstractEventLoop) -> tuple["asyncio.Future[None]",
+                                                                               "asyncio.Future[None]"]:
+        """The current watch of ``source``'s changes that every waiter on it shares: (armed, changed)."""
+        if source not in self._watches:
+            watch = self._watches[source] = loop.create_future(), loop.create_future()
+            loop.create_task(self._watching(loop, source, *watch))
+        return self._watches[source]
 
     async def _watching(self, loop: asyncio.AbstractEventLoop, source: object, armed: "asyncio.Future[None]",
                         changed: "asyncio.Future[None]") -> None:

@@ -1,4 +1,5 @@
-"""``/_sandbox/``: the web inbox, a page that shows what the sandbox delivered and answered.
+"""``/_sandbox/``: the web inbox, a page that shows what the sandbox delivered and answered, and
+``/_sandbox/docs``, the API's description rendered for a browser.
 
 The page and its assets hold no data (the page reads the JSON API), so they need no admin token.
 """
@@ -16,7 +17,7 @@ bp.before_request(refuse_other_sites)
 
 FILES = Path(__file__).resolve().parent.parent / "inbox"
 #: the only files served, so no name reaches anything else; Werkzeug adds "; charset=utf-8"
-ASSETS = {"inbox.js": "text/javascript", "inbox.css": "text/css"}
+ASSETS = {"inbox.js": "text/javascript", "inbox.css": "text/css", "docs.js": "text/javascript", "docs.css": "text/css"}
 # the page loads only its own files and talks only to this server
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -33,6 +34,15 @@ def _send(name: str, mimetype: str) -> Response:
 @bp.get("/")
 def page() -> Response:
     response = _send("index.html", "text/html")
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    """The API's description (``openapi.json``) rendered for a browser, by a page of our own."""
+    response = _send("docs.html", "text/html")
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -56,6 +56,23 @@ class Protocol:
     def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.response = (status, headers, body)
 
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> "Protocol":
+        """A stream answered whole: the caller takes what is sent first, then leaves (a caller in
+        process cannot read a stream that goes on)."""
+        self.response = (status, headers, b"")
+        self._left = asyncio.get_running_loop().create_future()
+        return self
+
+    async def send_bytes(self, data: bytes) -> None:
+        assert self.response is not None
+        status, headers, sent = self.response
+        self.response = (status, headers, sent + data)
+        if not self._left.done():
+            self._left.set_result(None)
+
+    async def client_disconnect(self) -> None:
+        await self._left
+
 
 class Dropped(ConnectionResetError):
     """The application answered what granian refuses to send: granian drops the connection

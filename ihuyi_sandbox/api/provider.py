@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -26,7 +27,7 @@ from ..service.faults import FAULTS
 from ..service.records import Settings
 from ..wire.answers import Answer, render_json, render_xml
 from ..wire.forms import answer_format, request_params
-from ..wire.replies import Reply, text_reply
+from ..wire.replies import DROP, Reply, text_reply
 from .bridge import client_host, query_bytes, read_body
 
 if TYPE_CHECKING:
@@ -75,8 +76,14 @@ def _hostname(host: str) -> str:
 def answer(outcome: Outcome, params: Mapping[str, str], settings: Settings, route: "Route") -> Reply:
     """The backend's outcome on the wire, its scenario fault carried out (the waits of latency
     and hang are the caller's, who knows how to wait)."""
-    reply = render(outcome.answer, route.format or answer_format(params), settings, route.num_as_number)
-    return FAULTS[outcome.fault].carry_out(reply) if outcome.fault else reply
+    return written(outcome.answer, outcome.fault, params, settings, route)
+
+
+def written(answer: Answer, fault: str | None, params: Mapping[str, str], settings: Settings,
+            route: "Route") -> Reply:
+    """``answer`` in the format the request and its route ask for, ``fault`` carried out."""
+    reply = render(answer, route.format or answer_format(params), settings, route.num_as_number)
+    return FAULTS[fault].carry_out(reply) if fault else reply
 
 
 def render(answer: Answer, format: str, settings: Settings, num_as_number: bool = False) -> Reply:
@@ -128,7 +135,7 @@ class ProviderRSGI:
             if isinstance(request, Reply):
                 reply = request
             else:
-                outcome = await self._handle(request)
+                outcome = await self._handle(request._replace(render=partial(self._body, request.params)))
                 if outcome.latency_seconds or outcome.hang_seconds:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
@@ -138,6 +145,12 @@ class ProviderRSGI:
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
             reply = failure(exc, self.max_body, self.route.path, http_method)
         proto.response_bytes(reply.status, reply.header_list, b"" if http_method == "HEAD" else reply.body)
+
+    def _body(self, params: Mapping[str, str], answer: Answer, fault: str | None) -> bytes:
+        """The body the client gets for ``answer`` (nothing, for a dropped connection): what the
+        journal keeps."""
+        reply = written(answer, fault, params, self.backend.settings, self.route)
+        return b"" if reply is DROP else reply.body
 
     def _handle(self, request: Request) -> "asyncio.Future[Outcome]":
         """The outcome of ``request``, handled with every other call queued before the loop comes

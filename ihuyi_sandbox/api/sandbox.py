@@ -11,8 +11,10 @@ from, and it knows which. A workspace's own token opens its calls, and no others
 
 from __future__ import annotations
 
+import base64
 import hmac
 import ipaddress
+import json
 import os
 import time
 from urllib.parse import urlsplit
@@ -29,10 +31,10 @@ from ..service.products import product as product_named
 from ..service.products import product_names, products, receipt_form
 from ..service.pushes import account_product, reply_push, review
 from ..service.records import MAX_INTEGER, Account, Delivery, JournalEntry, Limits, Receipt, Reply, Template
-from ..service.scenarios import (Scenario, directory_names, parse, read_file, runtime_path, scenario_names,
+from ..service.scenarios import (Rule, Scenario, directory_names, parse, read_file, runtime_path, scenario_names,
                                  url_problem)
 from ..service.templates import find_code
-from .bridge import POLL, POLL_SECONDS
+from .bridge import POLL, POLL_SECONDS, STREAM
 from .openapi import spec
 from .validation import (LIMIT_NAMES, MAX_MOBILE_LENGTH, MAX_REPLY_LENGTH, MAX_TEMPLATE_LENGTH, TEMPLATE_STATUSES,
                          check_fields, iso, json_body, json_object, query)
@@ -229,7 +231,7 @@ def message_json(delivery: Delivery) -> dict[str, Any]:
     return {"id": delivery.id, "voiceid": delivery.voiceid, "product": delivery.product, "account": delivery.account,
             "mobile": delivery.mobile, "code": code_in(delivery), "text": delivery.content, "units": delivery.units,
             "time": iso(delivery.time), "timestamp": delivery.time, "status": "delivered",
-            "outcome": delivery.outcome, "receipt": delivery.receipt}
+            "outcome": delivery.outcome, "receipt": delivery.receipt, "fault": delivery.fault}
 
 
 def _message(entry: JournalEntry) -> str | None:
@@ -245,17 +247,25 @@ def _message(entry: JournalEntry) -> str | None:
 def request_json(entry: JournalEntry) -> dict[str, Any]:
     return {"id": entry.id, "time": iso(entry.time), "timestamp": entry.time, "client_ip": entry.client_ip,
             "product": entry.product, "method": entry.method, "params": entry.params, "code": entry.code,
-            "message": _message(entry), "voiceid": entry.voiceid, "fault": entry.fault}
+            "message": _message(entry), "voiceid": entry.voiceid, "fault": entry.fault, "outcome": entry.outcome,
+            "units": entry.units, "text": entry.text if entry.text is not None else entry.params.get("content")}
 
 
 PAGING = {"since": "time", "before": "int", "after": "int", "limit": "limit"}
+#: ``/requests``' filters: every field the journal keeps (``content``: the parameter sent, exactly;
+#: ``text``: a part of the text delivered, or of the content sent; ``mobile_prefix``: how the
+#: mobile starts)
+REQUEST_FILTERS = {"code": "int", "method": "method", "account": "str", "mobile": "str", "product": "product",
+                   "client_ip": "str", "voiceid": "str", "fault": "fault", "outcome": "outcome", "units": "int",
+                   "content": "str", "mobile_prefix": "str", "text": "str", **PAGING}
 
 
 @bp.get("/messages")
 def messages() -> Response:
     """Delivered messages of every product, newest first; page with ``before=<id>``, follow with
     ``after=<id>``."""
-    args = query(request, {"mobile": "str", "account": "str", "product": "product", **PAGING})
+    args = query(request, {"mobile": "str", "account": "str", "product": "product", "mobile_prefix": "str",
+                           "text": "str", **PAGING})
     found = backend().storage.deliveries(**{"limit": 50, **args})
     return jsonify(messages=[message_json(d) for d in found])
 
@@ -289,11 +299,80 @@ def latest_message() -> Response:
         time.sleep(POLL_SECONDS)
 
 
+def _entry(request_id: int) -> JournalEntry | None:
+    found = backend().storage.journal(before=request_id + 1, limit=1)
+    return found[0] if found and found[0].id == request_id else None
+
+
+def request_detail(entry: JournalEntry) -> dict[str, Any]:
+    """A request with what was sent back (``answer``: its body as text, and its exact bytes in
+    base64; ``null`` when it was journaled before the answers were kept) and, for a delivery, the
+    receipt pushes with every attempt."""
+    answer = None
+    if entry.answer is not None:
+        answer = {"text": entry.answer.decode("utf-8", "replace"), "base64": base64.b64encode(entry.answer).decode(),
+                  "length": len(entry.answer)}
+    receipts = backend().storage.receipts(voiceid=entry.voiceid, kind="receipt") \
+        if entry.code == 2 and entry.method == "Submit" else []
+    return {**request_json(entry), "answer": answer, "receipts": [receipt_json(r) for r in receipts]}
+
+
+@bp.get("/requests/<int:request_id>")
+def read_request(request_id: int) -> Response:
+    """One request answered, with the bytes answered and its receipts."""
+    entry = _entry(request_id)
+    if entry is None:
+        return error(f"no request {request_id} in the journal", 404)
+    return jsonify(request_detail(entry))
+
+
+@bp.get("/messages/<int:message_id>")
+def read_message(message_id: int) -> Response:
+    """One delivered message, with the request that delivered it (``request``: parameters, the
+    bytes answered) and its receipts."""
+    found = backend().storage.deliveries(before=message_id + 1, limit=1)
+    entry = _entry(message_id)
+    if not found or found[0].id != message_id or entry is None:
+        return error(f"no message {message_id}", 404)
+    detail = request_detail(entry)
+    return jsonify({**message_json(found[0]), "request": {k: v for k, v in detail.items() if k != "receipts"},
+                    "receipts": detail["receipts"]})
+
+
+@bp.delete("/messages/<int:message_id>")
+def delete_message(message_id: int) -> Response:
+    """Delete one delivered message (and so its request from the journal)."""
+    if not backend().storage.forget_delivery(message_id):
+        return error(f"no message {message_id}", 404)
+    return jsonify(status="deleted", id=message_id)
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Server-sent events: ``change`` once at once and each time something the inbox shows moved
+    (a request answered, a message deleted, the scenario, an account, a push). Served by
+    ``ihuyi-sandbox serve``; the stream ends after a few minutes, and the browser reconnects."""
+    stream = request.environ.get(STREAM)
+    if stream is None:
+        return error("this server streams no events: run it with ihuyi-sandbox serve", 501)
+    storage = backend().storage
+
+    def event() -> bytes:
+        newest, _, scenario_version, *_ = storage.watermark()  # the rest holds the accounts: not for the page
+        return b"event: change\ndata: " + json.dumps({"newest_request": newest, "scenario_version": scenario_version,
+                                                      "time": time.time()}).encode() + b"\n\n"
+
+    stream.event, stream.source = event, storage
+    response = Response(b"", mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx in front: pass each event on at once
+    return response
+
+
 @bp.get("/requests")
 def requests_journal() -> Response:
     """Every request answered, newest first, with its parameters (password masked)."""
-    args = query(request, {"code": "int", "method": "method", "account": "str", "mobile": "str",
-                           "product": "product", **PAGING})
+    args = query(request, REQUEST_FILTERS)
     found = backend().storage.journal(**{"limit": 50, **args})
     return jsonify(requests=[request_json(e) for e in found])
 
@@ -345,6 +424,8 @@ def _checked_limits(limits: dict[str, Any]) -> Limits:
     unknown = sorted(set(limits) - set(LIMIT_NAMES))
     if unknown:
         raise Invalid(f"unknown limit(s) {', '.join(unknown)}; accepted: {', '.join(LIMIT_NAMES)}")
+    limits = {name: int(value) if isinstance(value, float) and value.is_integer() else value
+              for name, value in limits.items()}
     for name, value in limits.items():
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_INTEGER:
             raise Invalid(f"limits.{name} must be an integer from 1 to {MAX_INTEGER}, got {value!r} "
@@ -571,7 +652,42 @@ def _template(template_id: int) -> Template | None:
 def describe(scenario: Scenario) -> dict[str, Any]:
     return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
             "rules": [rule.name or f"rule {rule.index + 1}" for rule in scenario.rules],
+            "rule_details": [rule_json(rule) for rule in scenario.rules],
             "accounts": [account.apiid for account in scenario.seed.accounts]}
+
+
+def rule_json(rule: Rule) -> dict[str, Any]:
+    """A rule as a person reads it: the mobiles that trigger it, what else a call must be, and
+    what it does then."""
+    if rule.mobiles is not None:
+        mobiles = ", ".join(sorted(rule.mobiles))
+    elif rule.mobile_prefix is not None:
+        mobiles = f"{rule.mobile_prefix}…"
+    elif rule.mobile_regex is not None:
+        mobiles = f"matching /{rule.mobile_regex.pattern}/"
+    else:
+        mobiles = "any"
+    when = [f"{label} {', '.join(sorted(values))}" for label, values in (
+        ("product", rule.products), ("method", rule.methods), ("account", rule.accounts),
+        ("content", rule.contents), ("client IP", rule.client_ips)) if values is not None]
+    when += [text for text, given in (
+        (f"content matching /{rule.content_regex.pattern}/" if rule.content_regex else "", rule.content_regex),
+        (f"format {rule.format}", rule.format), (f"in state {rule.state}", rule.state),
+        (f"call {rule.nth} only", rule.nth), (f"every {rule.every}th call", rule.every),
+        (f"from call {rule.from_call}", rule.from_call), (f"until call {rule.until_call}", rule.until_call),
+        (f"after {rule.after_successes} successes", rule.after_successes), (f"{rule.times} times", rule.times),
+        (f"with probability {rule.probability}", rule.probability),
+        (f"beyond {rule.limit.count} a {rule.limit.per} in {rule.limit.window_seconds:g} s" if rule.limit else "",
+         rule.limit)) if given is not None]
+    does = [text for text, given in (
+        ("the code the mobile's last digits spell" if rule.code_from_mobile else f"code {rule.code}",
+         rule.code is not None or rule.code_from_mobile or None),
+        ("the outcome the mobile's last four digits number", rule.outcome_from_mobile or None),
+        (f"fault {rule.fault}", rule.fault),
+        (f"{rule.latency_ms[0]}–{rule.latency_ms[1]} ms late" if rule.latency_ms else "", rule.latency_ms),
+        ("freezes the account" if rule.freeze else "", rule.freeze or None),
+        (f"outcome {rule.outcome}", rule.outcome), (f"state → {rule.set_state}", rule.set_state)) if given is not None]
+    return {"name": rule.name or f"rule {rule.index + 1}", "mobiles": mobiles, "when": when, "does": does}
 
 
 @bp.get("/scenarios")

@@ -11,7 +11,8 @@ from typing import Any
 from flask import Request
 
 from .._exceptions import Invalid
-from ..service.products import method_names, product_names
+from ..service.faults import FAULTS
+from ..service.products import method_names, outcome_names, product_names
 from ..service.records import Limits
 from ..service.scenarios import MAX_NESTING, too_deep
 from ..service.scenarios.checker import TEMPLATE_STATUSES
@@ -58,7 +59,8 @@ def json_object(request: Request) -> dict[str, Any]:
 
 
 def check_fields(body: dict[str, Any], spec: dict[str, type], *, required: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """``body`` checked against ``{name: type}``; ``list`` means a list of strings."""
+    """``body`` checked against ``{name: type}``; ``list`` means a list of strings; an ``int``
+    may be written ``8.0``."""
     unknown = sorted(set(body) - set(spec))
     if unknown:
         raise Invalid(f"unknown field(s) {', '.join(unknown)}; accepted: {', '.join(sorted(spec))}")
@@ -67,6 +69,8 @@ def check_fields(body: dict[str, Any], spec: dict[str, type], *, required: froze
         raise Invalid(f"missing field(s) {', '.join(missing)}")
     for name, value in body.items():
         kind = spec[name]
+        if kind is int and isinstance(value, float) and value.is_integer():
+            body[name] = value = int(value)  # JSON has one number type: 8.0 is the integer 8 (JSON Schema's reading)
         if kind is list:
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         elif kind is int:
@@ -85,7 +89,7 @@ _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: 
 def query(request: Request, accepted: dict[str, str]) -> dict[str, Any]:
     """Read the query string: ``accepted`` maps each name to its kind (``str``, ``int``, ``time``,
     ``seconds``, ``limit``, ``method``, ``product``, ``receipt-status``, ``template-status``,
-    ``push-kind``); unknown names are refused."""
+    ``push-kind``, ``fault``, ``outcome``); unknown names are refused."""
     unknown = sorted(set(request.args) - set(accepted))
     if unknown:
         raise Invalid(f"unknown parameter(s) {', '.join(unknown)}; accepted: {', '.join(sorted(accepted))}")
@@ -126,7 +130,7 @@ def _convert(name: str, raw: str, kind: str) -> Any:
     if kind == "time":
         return parse_time(name, raw)
     choices = {"receipt-status": RECEIPT_STATUSES, "template-status": TEMPLATE_STATUSES, "push-kind": PUSH_KINDS,
-               "product": product_names()}.get(kind)
+               "product": product_names(), "fault": tuple(FAULTS), "outcome": outcome_names()}.get(kind)
     if choices is not None:
         if raw not in choices:
             raise Invalid(f"{name} must be one of {', '.join(choices)}, got {raw!r}")

@@ -1,14 +1,19 @@
 // The sandbox's web inbox: plain JS over the /_sandbox/ JSON API. Every value from the API
 // reaches the DOM through textContent or text nodes only.
+//
+// The API's base path is one variable, `apiBase`: the body's data-api (relative to this page;
+// empty: the page's own folder, /_sandbox/). A workspace picker sets it with
+// `window.ihuyiInbox.useApi(base)`, and every view starts over from there.
 "use strict";
 
 (() => {
   const PAGE = 50;
-  const POLL_MS = 1000;
-  // every few polls, the whole first page again: a reset (from anywhere) restarts the ids, which
-  // following with `after=<id>` alone would never notice
-  const RELOAD_EVERY = 5;
+  // without the server's events (a proxy that buffers them, a server that streams none): a look
+  // at what is new this often
+  const FALLBACK_POLL_MS = 3000;
   const TOKEN_KEY = "ihuyi-sandbox-admin-token";
+
+  let apiBase = document.body.dataset.api || "";
 
   const $ = (id) => document.getElementById(id);
 
@@ -22,7 +27,7 @@
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, {
+    const response = await fetch(apiBase + path, {
       method, headers, cache: "no-store",
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -91,11 +96,21 @@
 
   const pad = (n) => String(n).padStart(2, "0");
 
+  // the offset from UTC of a moment in this browser's zone, as "UTC+08:00"
+  function offset(d) {
+    const minutes = -d.getTimezoneOffset();
+    const sign = minutes < 0 ? "-" : "+";
+    return `UTC${sign}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+  }
+
+  function stamp(seconds) {
+    const d = new Date(seconds * 1000);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
+      + `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${offset(d)}`;
+  }
+
   function when(item) {
-    const d = new Date(item.timestamp * 1000);
-    const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
-      + `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-    return el("time", { datetime: item.time, title: item.time }, text);
+    return el("time", { datetime: item.time, title: `${item.time} (UTC)` }, stamp(item.timestamp));
   }
 
   function timeField(item, testid) {
@@ -112,7 +127,6 @@
     // "newer" goes back up the stack (an `after` page would be the newest 50, not the next 50)
     let stack = [];
     let items = [];
-    let polls = 0;
     let version = 0;
 
     function url(extra) {
@@ -145,21 +159,32 @@
       if (seen === version) show(data[key]);
     }
 
+    // something changed: the first page again (a reset or a deletion made elsewhere shows too),
+    // what was not on it before marked as new
     async function poll() {
       if (stack.length) return;
-      const top = items[0];
-      if (!top || ++polls % RELOAD_EVERY === 0) return load();
-      const seen = version;
-      const arrived = (await api(url({ after: top.id, limit: PAGE + 1 })))[key];
-      if (seen === version && arrived.length) {
-        show([...arrived, ...items].slice(0, PAGE + 1), new Set(arrived.map((item) => item.id)));
-      }
+      const seen = ++version;
+      const known = new Set(items.map((item) => item.id));
+      const found = (await api(url({ limit: PAGE + 1 })))[key];
+      if (seen === version) show(found, new Set(known.size ? found.filter((i) => !known.has(i.id)).map((i) => i.id) : []));
     }
 
     function restart() {
       stack = [];
       return load();
     }
+
+    list.addEventListener("click", (event) => {
+      const item = event.target.closest("[data-id]");
+      if (item && !window.getSelection().toString()) showDetail(key, Number(item.dataset.id)).catch(report);
+    });
+    list.addEventListener("keydown", (event) => {
+      const item = event.target.closest("[data-id]");
+      if (item && (event.key === "Enter" || event.key === " ")) {
+        event.preventDefault();
+        showDetail(key, Number(item.dataset.id)).catch(report);
+      }
+    });
 
     older.addEventListener("click", () => {
       stack.push(items.at(-1).id);
@@ -190,8 +215,12 @@
     el("span", { class: "badge product", "data-testid": testid, title: titles[name] || null }, name);
 
   const messages = feed("messages", (m) =>
-    el("li", { class: "card message", "data-testid": "message", "data-id": m.id, "data-product": m.product },
+    el("li", { class: `card message${m.fault ? " spoiled" : ""}`, "data-testid": "message", "data-id": m.id,
+      "data-product": m.product, tabindex: "0", title: "open its detail" },
       productBadge(m.product, "message-product"),
+      m.fault ? el("span", { class: "badge fault", "data-testid": "message-fault",
+        title: "delivered, but the answer the client got was spoiled by the scenario" }, `answer ${spoiled(m.fault)}`)
+        : null,
       m.code === null
         ? el("div", { class: "code none", "data-testid": "message-code" }, "no code")
         : el("div", { class: "code", "data-testid": "message-code" }, m.code),
@@ -209,7 +238,8 @@
   const requests = feed("requests", (r) => {
     const params = r.params || {};
     const outcome = r.code === null ? "none" : r.code === 2 ? "ok" : "failed";
-    return el("li", { class: `row ${outcome}`, "data-testid": "request", "data-id": r.id },
+    return el("li", { class: `row ${outcome}`, "data-testid": "request", "data-id": r.id, tabindex: "0",
+      title: "open its detail" },
       el("div", { class: "answer" },
         el("span", { class: "badge", "data-testid": "request-code" }, r.code === null ? "no answer" : String(r.code)),
         el("span", { "data-testid": "request-message" }, r.message ?? ""),
@@ -254,7 +284,13 @@
       $("scenario-name").textContent = active.name;
       $("scenario-description").textContent = active.description;
       $("scenario-source").textContent = active.source;
-      $("scenario-rules").replaceChildren(...active.rules.map((rule) => el("li", {}, rule)));
+      $("scenario-rules").replaceChildren(...(active.rule_details || []).map((rule) =>
+        el("li", { class: "rule", "data-testid": "scenario-rule" },
+          el("strong", { "data-testid": "rule-name" }, rule.name),
+          el("dl", {},
+            field("Mobiles", rule.mobiles, "rule-mobiles"),
+            rule.when.length ? field("When", rule.when.join("; "), "rule-when") : null,
+            field("Does", rule.does.join("; ") || "nothing but its conditions", "rule-does")))));
       $("scenario-no-rules").hidden = active.rules.length > 0;
       $("scenario-select").replaceChildren(...available.map((s) => {
         const label = s.error ? `${s.name} (does not load)` : `${s.name}: ${s.description}`;
@@ -305,15 +341,96 @@
     productsShown = true;
   }
 
+  // -- the detail of one message or request -------------------------------------------------------
+  function spoiled(fault) {
+    return { truncated: "truncated", malformed: "malformed", empty: "empty", wrong_content_type: "sent as text/html" }[fault]
+      || `spoiled (${fault})`;
+  }
+
+  function table(head, rows, testid) {
+    return el("table", { "data-testid": testid },
+      el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, String(c ?? "—")))))));
+  }
+
+  function answerBlock(answer, request) {
+    if (answer === null) return el("p", { class: "note", "data-testid": "detail-answer" }, "Not kept (journaled before the sandbox kept answers).");
+    const dropped = request.code === null && answer.length === 0;
+    return el("div", {},
+      el("p", { class: "note" }, dropped ? "No answer: the connection was dropped."
+        : `${answer.length} bytes${request.fault ? `, ${spoiled(request.fault)} by the scenario's fault` : ""}:`),
+      el("pre", { class: "bytes", "data-testid": "detail-answer" }, answer.text),
+      el("details", {}, el("summary", {}, "The exact bytes, base64"),
+        el("pre", { class: "bytes", "data-testid": "detail-answer-base64" }, answer.base64)));
+  }
+
+  function receiptsBlock(receipts) {
+    if (!receipts.length) return el("p", { class: "note", "data-testid": "detail-receipts" }, "No receipt: the account has no receipt URL.");
+    return el("div", { "data-testid": "detail-receipts" }, ...receipts.map((r) => el("div", {},
+      el("p", {}, `Receipt to ${r.url}: ${r.status}${r.next_attempt ? `, next attempt ${stamp(Date.parse(r.next_attempt) / 1000)}` : ""}`),
+      r.attempts.length
+        ? table(["time", "URL", "status", "answered", "error"],
+          r.attempts.map((a) => [stamp(a.timestamp), a.url, a.status, a.body, a.error]), "detail-attempts")
+        : el("p", { class: "note" }, "No attempt yet."))));
+  }
+
+  let detailShown = null;
+
+  async function showDetail(kind, id) {
+    const item = await api(`${kind}/${id}`);
+    const request = kind === "messages" ? item.request : item;
+    detailShown = { kind, id };
+    $("detail-title").textContent = kind === "messages"
+      ? `Message ${item.voiceid} to ${item.mobile}` : `Request ${item.id}: ${item.method} answered ${item.code ?? "nothing"}`;
+    $("detail-delete").hidden = kind !== "messages";
+    const params = Object.entries(request.params || {});
+    $("detail-body").replaceChildren(
+      el("dl", {},
+        field("Product", request.product, "detail-product"),
+        field("Method", request.method, "detail-method"),
+        field("Code", request.code === null ? "no answer" : `${request.code} ${request.message ?? ""}`, "detail-code"),
+        field("Fault", request.fault ? `${request.fault}: ${spoiled(request.fault)}` : "none", "detail-fault"),
+        field("Outcome", request.outcome ? request.outcome.replace(/_/g, " ") : "—", "detail-outcome"),
+        field("Client IP", request.client_ip, "detail-ip"),
+        el("div", {}, el("dt", {}, "Time"), el("dd", { "data-testid": "detail-time" }, when(request))),
+        request.text && request.text !== (request.params || {}).content ? field("Text delivered", request.text, "detail-text") : null),
+      el("h3", {}, "Parameters (the key masked)"),
+      table(["name", "value"], params, "detail-params"),
+      el("h3", {}, "The answer, as sent"),
+      answerBlock(request.answer, request),
+      el("h3", {}, "Receipt"),
+      receiptsBlock(item.receipts || []));
+    for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== "detail";
+    $("detail-back").focus();
+  }
+
+  function closeDetail() {
+    detailShown = null;
+    for (const section of document.querySelectorAll("main > section")) {
+      section.hidden = section.id !== currentName;
+    }
+    current.load().catch(report);
+  }
+
+  $("detail-back").addEventListener("click", closeDetail);
+  $("detail-delete").addEventListener("click", () => {
+    if (!detailShown) return;
+    api(`messages/${detailShown.id}`, { method: "DELETE" }).then(closeDetail).catch(report);
+  });
+
+  // -- tabs, and what is new ----------------------------------------------------------------------
   const tabs = { messages, requests, accounts, scenario };
   let current = messages;
+  let currentName = "messages";
 
   function open(name) {
     for (const button of document.querySelectorAll("[role=tab]")) {
       const selected = button.dataset.tab === name;
       button.setAttribute("aria-selected", String(selected));
-      $(button.dataset.tab).hidden = !selected;
     }
+    currentName = name;
+    detailShown = null;
+    for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== name;
     current = tabs[name];
     current.load().catch(report);
   }
@@ -322,20 +439,94 @@
     button.addEventListener("click", () => open(button.dataset.tab));
   }
 
-  // one poll at a time: the next is scheduled when this one is done
-  async function tick() {
-    if (!tokenNeeded && !document.hidden) {
-      try {
-        await current.poll();
-      } catch (error) {
-        report(error);
-      }
+  // one look at a time; a change heard meanwhile is looked at once this one is done
+  let looking = false;
+  let again = false;
+  async function look() {
+    if (looking) {
+      again = true;
+      return;
     }
-    setTimeout(tick, POLL_MS);
+    looking = true;
+    try {
+      do {
+        again = false;
+        if (!tokenNeeded && !detailShown) await current.poll();
+      } while (again);
+    } catch (error) {
+      report(error);
+    } finally {
+      looking = false;
+    }
   }
 
+  // the server's events (GET events, text/event-stream), read with fetch so that the admin token
+  // goes along as a header (EventSource sends none); the stream ends now and then, and is opened again
+  let live = false;
+  let listening = null;
+  function liveState(text, on) {
+    live = on;
+    $("live").textContent = text;
+    $("live").classList.toggle("on", on);
+  }
+
+  async function listen() {
+    for (;;) {
+      try {
+        const headers = { Accept: "text/event-stream" };
+        const token = sessionStorage.getItem(TOKEN_KEY);
+        if (token) headers.Authorization = `Bearer ${token}`;
+        listening = new AbortController();
+        const response = await fetch(apiBase + "events", { headers, cache: "no-store", signal: listening.signal });
+        if (response.status === 401) askToken(Boolean(token));
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        liveState("live", true);
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (/^event: change$/m.test(block)) look();
+          }
+        }
+      } catch (error) {
+        liveState("not live: looking every few seconds", false);
+      }
+      await new Promise((resolve) => setTimeout(resolve, live ? 200 : 1000));
+    }
+  }
+
+  // only while no event arrives: a proxy that holds them back still gets a page that follows
+  setInterval(() => {
+    if (!live && !document.hidden) look();
+  }, FALLBACK_POLL_MS);
+
+  async function showVersion() {
+    const health = await api("health");
+    $("version").textContent = `ihuyi-sandbox ${health.version}`;
+  }
+
+  window.ihuyiInbox = {
+    /** Read the sandbox API at `base` from now on (a workspace's), and start every view over. */
+    useApi(base) {
+      apiBase = base;
+      if (listening) listening.abort();  // heard again from the new base at once
+      productsShown = false;
+      shownAccounts = "";
+      loadProducts().catch(report);
+      open(currentName);
+    },
+  };
+
+  $("zone-name").textContent = `${Intl.DateTimeFormat().resolvedOptions().timeZone || "local"}, ${offset(new Date())}`;
   takeTokenFromFragment();
   loadProducts().catch(report);
+  showVersion().catch(report);
   open("messages");
-  setTimeout(tick, POLL_MS);
+  listen();
 })();

@@ -41,12 +41,15 @@ class Outcome(NamedTuple):
 
 class Request(NamedTuple):
     """One provider call to handle: the products that answer on its path (narrowed by a selector
-    or host, the path's default first), the method it names, its parameters, and who sent it."""
+    or host, the path's default first), the method it names, its parameters, and who sent it;
+    ``render`` writes an answer as the caller will send it (with the fault applied), so that the
+    journal keeps those bytes."""
 
     candidates: tuple[Product, ...]
     method: str
     params: Mapping[str, str]
     client_ip: str
+    render: Callable[[Answer, str | None], bytes] | None = None
 
 
 class Elsewhere(NamedTuple):
@@ -267,7 +270,7 @@ class Backend:
 
     def _handle(self, request: Request, candidates: tuple[Rule, ...], matched_by: Scenario,
                 route: bool = False) -> Outcome | Elsewhere:
-        _, method_name, params, client_ip = request
+        _, method_name, params, client_ip, render = request
         now = self.clock()
         settings = self.settings
         account, mobile = params.get("account", ""), params.get("mobile", "")
@@ -298,28 +301,31 @@ class Backend:
         fault = FAULTS[rule.fault] if rule.fault is not None else None
         if fault is not None and not fault.reaches_service:
             # the request never reaches the service: nothing changes, nothing is answered by it
-            self.storage.record(journal(code=None, fault=rule.fault))
+            answer = method.answer(product.failed)
+            self.storage.record(journal(code=None, fault=rule.fault, answer=_bytes(render, answer, rule.fault)))
             hang = rule.hang_seconds if fault.waits else 0.0
-            return Outcome(method.answer(product.failed), rule.fault, delay, hang)
+            return Outcome(answer, rule.fault, delay, hang)
         if code is not None and code != OK:
             if rule.freeze and account:
                 self.storage.update_account(account, auto_frozen=True)
-            self.storage.record(journal(code=code, fault=rule.fault))
-            return Outcome(method.answer(code), rule.fault, delay)
+            answer = method.answer(code)
+            self.storage.record(journal(code=code, fault=rule.fault, answer=_bytes(render, answer, rule.fault)))
+            return Outcome(answer, rule.fault, delay)
         journal = partial(journal, fault=rule.fault)
         forced_ok = code == OK and method.issues_id
         outcome = rule.outcome
         if rule.outcome_from_mobile:  # numbered in this product's own table: every product has its magic numbers
             outcome = outcome_from_mobile(mobile, tuple(product.outcomes))
         answer = self._answer(product, method, request, facts, journal, now, outcome or product.default_outcome,
-                              forced_ok=forced_ok)
+                              forced_ok=forced_ok, fault=rule.fault)
         return Outcome(answer, rule.fault, delay)
 
     def _answer(self, product: Product, method: Method, request: Request, facts: Facts,
                 journal: Callable[..., JournalEntry], now: float, outcome: str | None, *,
-                forced_ok: bool = False) -> Answer:
-        """The contract's checks (or a forced success), applied and journaled."""
-        params, client_ip = request.params, request.client_ip
+                forced_ok: bool = False, fault: str | None = None) -> Answer:
+        """The contract's checks (or a forced success), applied and journaled with the answer's
+        bytes (``fault`` applied to them)."""
+        params, client_ip, render = request.params, request.client_ip, request.render
         if forced_ok and facts.account is None:
             decision = Decision(product.unknown_account)
         else:
@@ -331,18 +337,25 @@ class Backend:
         if code == OK and method.issues_id:
             url = facts.account.receipt_url if facts.account is not None else ""
             entry = journal(code=int(code), outcome=outcome, units=decision.units, text=decision.text)
+            written = None if render is None else lambda voiceid: render(method.answer(code, voiceid), fault)
             delivery_id = self.storage.deliver(entry, receipt_url=url,
-                                               report_at=now + self.settings.receipt_delay_seconds)
+                                               report_at=now + self.settings.receipt_delay_seconds, answer=written)
             if delivery_id is not None:
                 return method.answer(code, delivery_id)
             code = product.exhausted
         elif code == OK and decision.value is not None:
             # a success that is no delivery but hands back an id of its own (AddTemplate's templateid)
-            self.storage.record(journal(code=int(code), voiceid=decision.value))
-            return method.answer(code, decision.value)
-        self.storage.record(journal(code=int(code)))
+            answer = method.answer(code, decision.value)
+            self.storage.record(journal(code=int(code), voiceid=decision.value, answer=_bytes(render, answer, fault)))
+            return answer
         balance = facts.account.balance if facts.account is not None else 0
-        return method.answer(code, str(balance))
+        answer = method.answer(code, str(balance))
+        self.storage.record(journal(code=int(code), answer=_bytes(render, answer, fault)))
+        return answer
+
+
+def _bytes(render: Callable[[Answer, str | None], bytes] | None, answer: Answer, fault: str | None) -> bytes | None:
+    return None if render is None else render(answer, fault)
 
 
 def _load(into: Future[Scenario], source: str) -> None:
@@ -355,7 +368,7 @@ def _load(into: Future[Scenario], source: str) -> None:
 def _call(request: Request) -> Call:
     """What the rules match a request on (before the product is known: the codes any candidate's
     method answers)."""
-    candidates, method_name, params, client_ip = request
+    candidates, method_name, params, client_ip, _ = request
     return Call(method_name, params.get("account", ""), params.get("mobile", ""), params.get("content", ""),
                 answer_format(params), client_ip, _codes(candidates, method_name))
 

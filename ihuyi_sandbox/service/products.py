@@ -46,6 +46,33 @@ class Route:
     num_as_number: bool = False
 
 
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter a product's methods read, as its checks read it: what the API description says
+    of it (``/_sandbox/openapi.json``)."""
+
+    name: str
+    description: str
+    #: the methods that read it (``None``: all of them) and those that need it
+    methods: tuple[str, ...] | None = None
+    required: tuple[str, ...] = ()
+    #: what its checks accept, as a regex the whole value must match (``None``: any text)
+    pattern: str | None = None
+    #: the codes answered when it is missing or empty, and when it does not match
+    missing: int | None = None
+    invalid: int | None = None
+
+
+#: what every product's methods read first: who calls, and how the answer is written
+ACCOUNT = Parameter("account", "the APIID", required=("*",), missing=401)
+PASSWORD = Parameter("password", "the APIKEY, or with time the dynamic password: md5(account + apikey + mobile + "
+                     "content + time) for Submit, md5(account + apikey + time) otherwise, lower-case hex",
+                     required=("*",), missing=402, invalid=405)
+TIME = Parameter("time", "Unix seconds: signs a dynamic password; off the server's clock by more than the skew "
+                 "(default 300 s) it is expired", pattern="[0-9]{10}", invalid=40501)
+FORMAT = Parameter("format", "json answers JSON; anything else (xml by default) XML")
+
+
 class Context(NamedTuple):
     """What a product's checks may read of the state beyond the request's :class:`Facts`."""
 
@@ -99,6 +126,8 @@ class Product:
     message_sets: ClassVar[tuple[str, ...]] = ("live", "doc")
     #: its built-in templates by id (SMS 1, voice notice 1361): always approved, never stored
     builtin_templates: ClassVar[Mapping[int, str]] = {}
+    #: the parameters its methods read (``account``, ``password``, ``time`` and ``format`` first)
+    parameters: ClassVar[tuple[Parameter, ...]] = (ACCOUNT, PASSWORD, TIME, FORMAT)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

@@ -173,6 +173,8 @@ class JournalEntry(NamedTuple):
     units: int = 1
     #: the text an accepted Submit delivered, when it is not its ``content`` (a template filled in)
     text: str | None = None
+    #: the answer's body as it was sent, its fault carried out (``None``: not kept, or not answered)
+    answer: bytes | None = None
 
     @property
     def account(self) -> str:
@@ -202,6 +204,8 @@ class Delivery:
     product: str = "voice"
     #: the balance units it took
     units: int = 1
+    #: the scenario fault that spoiled its answer, if any (the request was handled all the same)
+    fault: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ lives in the main store, which is the only one whose :meth:`State.facts` names w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -43,16 +43,27 @@ class State(Protocol):
         """The account, and whether the IP is refused and the mobile blacklisted, in one read;
         for an APIID that is no account here but a workspace's, that workspace."""
 
-    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
+    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0,
+                answer: Callable[[str], bytes] | None = None) -> str | None:
         """Atomically take one unit from the account, record the delivery of ``entry``'s
-        content, journal it with the new id and, with a ``receipt_url``, queue its receipt
-        for ``report_at``. ``None`` (and nothing taken, nothing journaled) when the balance is 0."""
+        content, journal it with the new id (and ``answer(id)``, the answer's bytes) and, with a
+        ``receipt_url``, queue its receipt for ``report_at``. ``None`` (and nothing taken,
+        nothing journaled) when the balance is 0."""
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100,
-                   product: str | None = None) -> list[Delivery]:
+                   product: str | None = None, mobile_prefix: str | None = None,
+                   text: str | None = None) -> list[Delivery]:
         """Deliveries, newest first; ``before``/``after`` are ids, for paging and following (with
-        ``after``: the ``limit`` oldest above it, so that following never skips one)."""
+        ``after``: the ``limit`` oldest above it, so that following never skips one);
+        ``mobile_prefix`` is how the mobile starts, ``text`` a part of the text delivered."""
+
+    def watermark(self) -> tuple:
+        """A cheap look at what the inbox shows: it differs from the last look once a request was
+        answered, a delivery deleted, the scenario switched, an account changed or a push tried."""
+
+    def forget_delivery(self, delivery_id: int) -> bool:
+        """Delete one delivery (and so its request from the journal); ``False`` if there is none."""
 
     def account(self, apiid: str) -> Account | None: ...
 
@@ -97,8 +108,12 @@ class Journal(Protocol):
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,
-                after: int | None = None, limit: int = 100, product: str | None = None) -> list[JournalEntry]:
-        """Answered requests, newest first."""
+                after: int | None = None, limit: int = 100, product: str | None = None,
+                **fields: str | int | None) -> list[JournalEntry]:
+        """Answered requests, newest first. ``fields`` filter on the rest of what is journaled:
+        ``client_ip``, ``voiceid``, ``fault``, ``outcome``, ``units``, ``content`` (the parameter
+        sent), ``mobile_prefix`` (how the mobile starts) and ``text`` (a part of the text
+        delivered, or of the content sent)."""
 
     def prune(self, *, keep: int, before: float, batch: int = 500) -> int:
         """Forget all but the newest ``keep`` requests and deliveries, and all older than ``before``."""

@@ -29,7 +29,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from functools import lru_cache
 from types import TracebackType
@@ -64,8 +64,8 @@ os.register_at_fork(after_in_child=_forked)
 
 #: the schema's version (``PRAGMA user_version``): 2 since deliveries are a view of the journal,
 #: 3 since it holds the family (products, units, templates, replies and pushes of every kind), 4
-#: since it holds the workspace registry
-SCHEMA_VERSION = 4
+#: since it holds the workspace registry, 5 since the journal keeps each answer's bytes
+SCHEMA_VERSION = 5
 
 #: a delivery's voice id, 20 decimal digits like the real service's: the second of the call, then
 #: its journal id (read back with the row, and returned by the INSERT that delivers it)
@@ -88,7 +88,7 @@ SCHEMA = (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, client_ip TEXT NOT NULL,
     method TEXT NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL, params TEXT NOT NULL,
     code INTEGER, voiceid TEXT NOT NULL, fault TEXT, outcome TEXT,
-    product TEXT NOT NULL DEFAULT 'voice', units INTEGER NOT NULL DEFAULT 1, text TEXT)""",
+    product TEXT NOT NULL DEFAULT 'voice', units INTEGER NOT NULL DEFAULT 1, text TEXT, answer BLOB)""",
     # A delivery is a successful Submit's journal row, read through this view: a copy in a table
     # of its own (schema version 1) was a large share of the SQLite work of a Submit. The partial
     # indexes serve the inbox's lookups and the scenario limits' counts (by mobile or account,
@@ -164,7 +164,7 @@ def _check_usable(db: sqlite3.Connection) -> None:
     kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
                             "AND name NOT LIKE 'sqlite_%'").fetchall())
     columns = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")]
-    ours = (version in (0, 2, 3, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
+    ours = (version in (0, 2, 3, 4, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
             and ("deliveries" not in kinds or columns == _DELIVERIES_COLUMNS_3
                  or version < 3 and columns == _DELIVERIES_COLUMNS)
             and (version == 0 or kinds.get("deliveries") == "view"))
@@ -178,6 +178,9 @@ def _create_schema(db: sqlite3.Connection) -> None:
     (inside the caller's write transaction, so that one process does it and the others find it
     done; :func:`_check_usable` has vetted the file before)."""
     (version,) = db.execute("PRAGMA user_version").fetchone()  # another process may have upgraded it since
+    if version < 5 and _has_table(db, "journal") and "answer" not in _columns(db, "journal"):
+        # version 5 keeps each answer's bytes (NULL for the requests answered before)
+        db.execute("ALTER TABLE journal ADD COLUMN answer BLOB")
     if version < 3:
         # version 3 adds columns (a product, the units taken, an account's products, reply URL and
         # limits, a push's kind and fixed form) and redefines the view and the trigger over them
@@ -227,10 +230,20 @@ SELECT (SELECT count(*) FROM refused_ips WHERE ip = ?1),
        a.reply_url, a.limits
 FROM (SELECT 1) LEFT JOIN accounts a ON a.apiid = ?3
 """
+#: what moves when the inbox has something new to show: the newest request, a deletion, the active
+#: scenario, the accounts' balances and states, the newest push attempt and how many pushes wait
+_WATERMARK = """
+SELECT (SELECT coalesce(max(id), 0) FROM journal), (SELECT value FROM counters WHERE key = 'inbox:deleted'),
+       (SELECT value FROM meta WHERE key = 'scenario_version'),
+       (SELECT group_concat(apiid || ' ' || apikey || ' ' || balance || ' ' || frozen || auto_frozen || registered_ips
+                            || receipt_url || ' ' || products || reply_url || ' ' || limits, ',') FROM accounts),
+       (SELECT coalesce(max(id), 0) FROM receipt_attempts),
+       (SELECT count(*) FROM receipts WHERE status IN ('pending', 'sending'))
+"""
 _JOURNAL_INSERT = """
 INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voiceid, fault, outcome, product, units,
-                     text)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     text, answer)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _DELIVER = f"{_JOURNAL_INSERT} RETURNING {_DELIVERY_VOICE_ID}"
 
@@ -413,7 +426,8 @@ class SQLiteStorage:
             row = db.execute("SELECT * FROM accounts WHERE apiid = ?", (apiid,)).fetchone()
         return None if row is None else _account(row)
 
-    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
+    def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0,
+                answer: Callable[[str], bytes] | None = None) -> str | None:
         with self.transaction() as db:
             try:
                 ((voiceid,),) = db.execute(_DELIVER, _journal_row(entry, "")).fetchall()
@@ -421,6 +435,8 @@ class SQLiteStorage:
                 if "balance exhausted" in str(exc):  # the trigger's RAISE(ABORT): this statement only
                     return None
                 raise
+            if answer is not None:  # the answer carries the id the INSERT gave: kept once it is known
+                db.execute("UPDATE journal SET answer = ? WHERE id = last_insert_rowid()", (answer(voiceid),))
             if receipt_url:
                 db.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at, "
                            "product) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -434,28 +450,51 @@ class SQLiteStorage:
 
     def deliveries(self, *, mobile: str | None = None, account: str | None = None, since: float | None = None,
                    before: int | None = None, after: int | None = None, limit: int = 100,
-                   product: str | None = None) -> list[Delivery]:
-        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after, product=product)
+                   product: str | None = None, mobile_prefix: str | None = None,
+                   text: str | None = None) -> list[Delivery]:
+        where, args = _where(mobile=mobile, account=account, since=since, before=before, after=after, product=product,
+                             mobile_prefix=mobile_prefix, text=text)
         # the page's ids first, then its rows: sorting whole rows of the view would compute
         # every delivery's voice id and content, which grows with the deliveries to one number
         with self._connection() as db:
             rows = db.execute("SELECT voiceid, account, mobile, content, time, id, outcome, coalesce("
                               "(SELECT status FROM receipts r WHERE r.voiceid = d.voiceid AND r.kind = 'receipt'), "
-                              "'none'), product, units FROM deliveries d "
+                              "'none'), product, units, (SELECT fault FROM journal j WHERE j.id = d.id) "
+                              "FROM deliveries d "
                               f"WHERE id IN (SELECT id FROM deliveries{where} ORDER BY id {_order(after)} LIMIT ?)",
                               (*args, limit)).fetchall()
         return sorted((Delivery(*row) for row in rows), key=lambda d: -d.id)
 
     def journal(self, *, code: int | None = None, method: str | None = None, account: str | None = None,
                 mobile: str | None = None, since: float | None = None, before: int | None = None,
-                after: int | None = None, limit: int = 100, product: str | None = None) -> list[JournalEntry]:
-        where, args = _where(code=code, method=method, account=account, mobile=mobile, since=since,
-                             before=before, after=after, product=product)
+                after: int | None = None, limit: int = 100, product: str | None = None,
+                **fields: str | int | None) -> list[JournalEntry]:
+        unknown = set(fields) - set(_JOURNAL_FIELDS)
+        if unknown:
+            raise ValueError(f"the journal has no field {sorted(unknown)}")
+        where, args = _where(_JOURNAL_FIELDS, code=code, method=method, account=account, mobile=mobile, since=since,
+                             before=before, after=after, product=product, **fields)
         with self._connection() as db:
             rows = db.execute(f"SELECT time, client_ip, method, params, code, {_VOICE_ID}, fault, id, outcome, product, "
-                              f"units FROM journal{where} ORDER BY id {_order(after)} LIMIT ?", (*args, limit)).fetchall()
-        entries = (JournalEntry(t, ip, m, json.loads(p), c, v, f, i, o, pr, u) for t, ip, m, p, c, v, f, i, o, pr, u in rows)
+                              f"units, text, answer FROM journal{where} ORDER BY id {_order(after)} LIMIT ?",
+                              (*args, limit)).fetchall()
+        entries = (JournalEntry(t, ip, m, json.loads(p), c, v, f, i, o, pr, u, x, a)
+                   for t, ip, m, p, c, v, f, i, o, pr, u, x, a in rows)
         return sorted(entries, key=lambda e: -e.id)
+
+    def watermark(self) -> tuple:
+        with self._connection() as db:
+            return db.execute(_WATERMARK).fetchone()
+
+    def forget_delivery(self, delivery_id: int) -> bool:
+        with self.transaction() as db:
+            if db.execute("DELETE FROM journal WHERE id = ? AND code = 2 AND method = 'Submit'",
+                          (delivery_id,)).rowcount == 0:
+                return False
+            # seen by watermark(): a deletion moves nothing else it reads
+            db.execute("INSERT INTO counters VALUES ('inbox:deleted', 1) ON CONFLICT (key) DO UPDATE "
+                       "SET value = value + 1")
+        return True
 
     def accounts(self) -> list[Account]:
         with self._connection() as db:
@@ -911,7 +950,7 @@ _to_json = json.JSONEncoder(ensure_ascii=False).encode
 def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
             _to_json(entry.params), entry.code, voiceid, entry.fault, entry.outcome, entry.product, entry.units,
-            entry.text)
+            entry.text, entry.answer)
 
 
 def _order(after: int | None) -> str:
@@ -920,12 +959,26 @@ def _order(after: int | None) -> str:
     return "ASC" if after is not None else "DESC"
 
 
-def _where(**filters: object) -> tuple[str, tuple]:
-    """A WHERE clause over the given column filters (``since`` bounds ``time``); ``None`` is no filter."""
+#: the filters that are no column of their own, or not of every table: ``since`` bounds ``time``,
+#: ``before`` and ``after`` the id, ``mobile_prefix`` is how a mobile starts, ``text`` a part of
+#: the text delivered (a delivery's ``content``)
+_FILTERS = {"since": "time >= ?", "before": "id < ?", "after": "id > ?", "mobile_prefix": "instr(mobile, ?) = 1",
+            "text": "instr(content, ?) > 0"}
+#: what the journal is filtered on beyond its columns: the voice id every row answered, the
+#: ``content`` parameter sent, the text delivered (a template filled in, else the content)
+_JOURNAL_FIELDS = {"client_ip": "client_ip = ?", "voiceid": f"({_VOICE_ID}) = ?", "fault": "fault = ?",
+                   "outcome": "outcome = ?", "units": "units = ?", "mobile_prefix": _FILTERS["mobile_prefix"],
+                   "content": "json_extract(params, '$.content') = ?",
+                   "text": "instr(coalesce(text, json_extract(params, '$.content'), ''), ?) > 0"}
+
+
+def _where(expressions: dict[str, str] | None = None, /, **filters: object) -> tuple[str, tuple]:
+    """A WHERE clause over the given filters (a column's name, or one of :data:`_FILTERS` or
+    ``expressions``); ``None`` is no filter."""
     clauses, args = [], []
     for name, value in filters.items():
         if value is None:
             continue
-        clauses.append({"since": "time >= ?", "before": "id < ?", "after": "id > ?"}.get(name, f"{name} = ?"))
+        clauses.append((expressions or {}).get(name) or _FILTERS.get(name, f"{name} = ?"))
         args.append(value)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)

@@ -15,6 +15,7 @@ from typing import Any
 from .._exceptions import SandboxError
 from .._loopback import opener
 from ..service.records import DEMO_APIID, DEMO_APIKEY
+from . import verify
 
 
 class SandboxAPI:
@@ -108,12 +109,36 @@ class SandboxAPI:
         return self.call("GET", self.base + "/messages/latest" + _query(params))
 
     def messages(self, **filters: Any) -> list[dict[str, Any]]:
-        """Delivered messages, newest first (filters: mobile, account, product, since, before, after, limit)."""
+        """Delivered messages, newest first (filters: mobile, mobile_prefix, account, product, text (a
+        part of it), since, before, after, limit)."""
         return self.call("GET", self.base + "/messages" + _query(filters))["messages"]
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        """Answered requests, newest first (filters: code, method, account, mobile, product, since, limit…)."""
+        """Answered requests, newest first, filtered on any field the journal keeps: code, method,
+        account, mobile, product, client_ip, voiceid, fault, outcome, units, content (the parameter,
+        exactly), mobile_prefix, text (a part of the text delivered), since, before, after, limit."""
         return self.call("GET", self.base + "/requests" + _query(filters))["requests"]
+
+    def assert_sent(self, mobile: verify.Expected | None = None, content: verify.Expected | None = None, *,
+                    count: int | None = None, since: float | None = None, **fields: verify.Expected) -> list[dict]:
+        """Assert that ``count`` messages (at least one if ``None``) were delivered that match every
+        field given: ``mobile``, ``content`` (the text delivered), ``code`` (the answer's, 2 by
+        definition of delivered), ``product``, ``account``, each a string or a compiled regex
+        (searched). Else :class:`AssertionError` lists the Submits sent, the closest first
+        (:mod:`~ihuyi_sandbox.testing.verify`). Returns the matching requests, newest first."""
+        unknown = sorted(set(fields) - set(verify.FIELDS))
+        if unknown:
+            raise TypeError(f"assert_sent() matches on {', '.join(verify.FIELDS)}, not {', '.join(unknown)}")
+        expected = {name: value for name, value in {"mobile": mobile, "content": content, **fields}.items()
+                    if value is not None}
+        journaled = self.requests(method="Submit", since=since, limit=1000)
+        sent = [verify.Sent.of(entry) for entry in journaled]
+        found = verify.matching(expected, sent)
+        problem = verify.failure(expected, count, found, sent)
+        if problem is not None:
+            raise AssertionError(problem)
+        ids = {s.id for s in found}
+        return [entry for entry in journaled if entry["id"] in ids]
 
     def products(self) -> list[dict[str, Any]]:
         """The products the sandbox answers for: paths, selector, hosts, APIID prefixes, methods, outcomes."""

@@ -3,7 +3,6 @@ a real ``ihuyi-sandbox serve``."""
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.request
 from collections.abc import Iterator
@@ -14,28 +13,11 @@ import pytest
 from tests.support import DEMO
 from ihuyi_sandbox.testing import SandboxProcess, running_sandbox
 
-CHROMIUM = Path("/usr/bin/chromium")
-# under CI a missing browser or Playwright must fail, never pass as skipped
-if not os.environ.get("CI"):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI must have it)",
-                    allow_module_level=True)
-    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+from tests.api.browsing import browser, open_page  # noqa: F401 - the fixture
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MOBILE = "13812345678"
 TOKEN = "s3cret"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -45,11 +27,7 @@ def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
 
 
 def open_inbox(browser: Browser, url: str, errors: list[str], **context: object) -> Page:
-    page = browser.new_context(**context).new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
-    return page
+    return open_page(browser, url, errors, **context)
 
 
 @pytest.fixture

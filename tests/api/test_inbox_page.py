@@ -52,3 +52,13 @@ def test_page_needs_no_token_but_the_api_does() -> None:
     assert client.get("/_sandbox/").status_code == 200
     assert client.get("/_sandbox/assets/inbox.js").status_code == 200
     assert client.get("/_sandbox/messages").status_code == 401
+
+
+def test_the_docs_page_is_self_contained_html(client: Client) -> None:
+    response = client.get("/_sandbox/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    for path in ("/_sandbox/docs", "/_sandbox/assets/docs.js", "/_sandbox/assets/docs.css"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and not re.search(rb"https?://", answer.data), path
+    assert b'data-spec="openapi.json"' in response.data

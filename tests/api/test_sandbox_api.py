@@ -28,7 +28,7 @@ def test_messages_newest_first_with_filters_and_paging(client):
     assert [m["code"] for m in messages] == ["1004", "1003", "1002", "1001", "1000"]
     first = messages[0]
     assert set(first) == {"id", "voiceid", "product", "account", "mobile", "code", "text", "units", "time", "timestamp",
-                          "status", "outcome", "receipt"}
+                          "status", "outcome", "receipt", "fault"}
     assert (first["outcome"], first["receipt"]) == ("answered", "none")
     assert (first["product"], first["text"], first["units"]) == ("voice", "1004", 1)
     assert first["status"] == "delivered" and first["account"] == "V00000001" and first["time"].endswith("Z")
@@ -115,6 +115,7 @@ def test_accounts_create_read_update_delete(client):
     ({"apiid": "V3", "apikey": "k", "colour": "red"}, "unknown field(s) colour"),
     ({"apiid": "V3", "apikey": "k", "balance": "5"}, "balance must be an integer"),
     ({"apiid": "V3", "apikey": "k", "balance": True}, "balance must be an integer"),
+    ({"apiid": "V3", "apikey": "k", "balance": 8.5}, "balance must be an integer"),
     ({"apiid": "V3", "apikey": "k", "balance": -1}, "balance must be between 0 and"),
     ({"apiid": "V3", "apikey": "k", "frozen": "yes"}, "frozen must be true or false"),
     ({"apiid": "V3", "apikey": "k", "registered_ips": "1.2.3.4"}, "registered_ips must be a list of strings"),
@@ -123,6 +124,13 @@ def test_accounts_create_read_update_delete(client):
 def test_bad_account_bodies_get_400_with_the_reason(client, body, reason):
     response = client.post("/_sandbox/accounts", json=body)
     assert response.status_code == 400 and reason in response.json["error"]
+
+
+def test_an_integer_written_with_a_fraction_of_zero_is_that_integer(client):
+    """JSON has one kind of number, and JSON Schema (OpenAPI 3.1) calls 8.0 an integer."""
+    created = client.post("/_sandbox/accounts", json={"apiid": "V3", "apikey": "k", "balance": 8.0,
+                                                      "limits": {"per_day": 2.0}})
+    assert created.status_code == 201 and created.json["balance"] == 8 and created.json["limits"] == {"per_day": 2}
 
 
 def test_bad_json_is_refused(client):

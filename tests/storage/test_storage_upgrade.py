@@ -91,7 +91,7 @@ def test_a_database_from_a_newer_version_is_refused_with_its_reason(tmp_path):
     db.execute("PRAGMA user_version = 99")
     db.close()
 
-    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 4"):
+    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 5"):
         SQLiteStorage(path)
 
 
@@ -194,4 +194,26 @@ def test_a_version_3_database_gains_the_workspace_registry_and_keeps_its_state(t
     assert upgraded.add_workspace(Workspace("w1", 1.0, 1.0)).slot == 1
     assert upgraded.claim_apiids("w1", {"C1": "C2", "C9": "C1"}) == {"C1": "C2"}  # C1 is an account already
     assert upgraded.facts("C2", "", "").workspace == "w1"
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (4,)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (5,)
+
+
+def test_a_version_3_database_keeps_its_journal_and_keeps_answers_from_then_on(tmp_path):
+    """Version 5 adds the answer's bytes to the journal: the requests journaled before have none."""
+    path = str(tmp_path / "v3.db")
+    storage = SQLiteStorage(path)
+    storage.create_account(Account("A1", "k", 5))
+    entry = JournalEntry(time.time(), "127.0.0.1", "Submit", {"account": "A1", "mobile": "13800000001",
+                                                              "content": "1234"}, code=2)
+    before = storage.deliver(entry)
+    storage.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("ALTER TABLE journal DROP COLUMN answer")
+    db.execute("PRAGMA user_version = 3")
+    db.close()
+
+    upgraded = SQLiteStorage(path)
+    after = upgraded.deliver(entry, answer=lambda voiceid: f"<voiceid>{voiceid}</voiceid>".encode())
+
+    assert [(e.voiceid, e.answer) for e in upgraded.journal()] == [
+        (after, f"<voiceid>{after}</voiceid>".encode()), (before, None)]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (5,)

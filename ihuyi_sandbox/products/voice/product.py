@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ...service.products import Context, Decision, Product, Route
+from ...service.products import ACCOUNT, FORMAT, PASSWORD, TIME, Context, Decision, Parameter, Product, Route
 from ...wire.answers import Api, Method
 from . import receipts
 from .answers import build
-from .checks import decide
+from .checks import CONTENT_PATTERN, MOBILE_PATTERN, decide
 from .codes import DEFAULT_OUTCOME, OUTCOMES, Code
 
 _CODE = re.compile(r"[0-9]{4,6}")
@@ -28,6 +28,12 @@ class Voice(Product):
     unknown_account = Code.BAD_CREDENTIALS
     outcomes = OUTCOMES
     default_outcome = DEFAULT_OUTCOME
+    parameters = (ACCOUNT, PASSWORD,
+                  Parameter("mobile", "one mainland mobile", ("Submit",), ("Submit",), MOBILE_PATTERN.pattern,
+                            Code.MOBILE_EMPTY, Code.MOBILE_INVALID),
+                  Parameter("content", "the code read out", ("Submit",), ("Submit",), CONTENT_PATTERN.pattern,
+                            Code.CONTENT_EMPTY, Code.CONTENT_INVALID),
+                  TIME, FORMAT)
 
     def build_api(self, message_set: str, voice_id_element: str) -> Api:
         return build(message_set, voice_id_element)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ...service.products import Context, Decision, Product, Route
+from ...service.products import ACCOUNT, FORMAT, PASSWORD, TIME, Context, Decision, Parameter, Product, Route
 from ...wire.answers import Api, Method
 from . import receipts
 from .answers import build
-from .checks import BUILTIN_TEMPLATE, BUILTIN_TEMPLATE_ID, PRODUCT, decide
+from .checks import (BUILTIN_TEMPLATE, BUILTIN_TEMPLATE_ID, MAX_CONTENT_LENGTH, MOBILE_PATTERN, PRODUCT,
+                     TEMPLATE_ID_PATTERN, decide)
 from .codes import DEFAULT_OUTCOME, OUTCOMES, Code
 
 #: what the voice-code product claims on the path both answer: a code of 4 to 6 digits
@@ -31,6 +32,15 @@ class VoiceNotice(Product):
     outcomes = OUTCOMES
     default_outcome = DEFAULT_OUTCOME
     builtin_templates = {BUILTIN_TEMPLATE_ID: BUILTIN_TEMPLATE}
+    parameters = (ACCOUNT, PASSWORD,
+                  Parameter("mobile", "a mainland mobile or a fixed line (0, the area code, the number)", ("Submit",),
+                            ("Submit",), MOBILE_PATTERN.pattern, Code.MOBILE_EMPTY, Code.MOBILE_INVALID),
+                  Parameter("content", f"the text read out, following an approved template (at most "
+                            f"{MAX_CONTENT_LENGTH} characters); with templateid, the template's variables joined "
+                            "by |", ("Submit",), ("Submit",), None, Code.CONTENT_EMPTY),
+                  Parameter("templateid", f"a template's id (built in: {BUILTIN_TEMPLATE_ID}); empty for free text",
+                            ("Submit",), (), TEMPLATE_ID_PATTERN.pattern, None, Code.NO_TEMPLATE),
+                  TIME, FORMAT)
 
     def build_api(self, message_set: str, voice_id_element: str) -> Api:
         return build(message_set, voice_id_element)
