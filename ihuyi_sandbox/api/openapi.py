@@ -360,6 +360,31 @@ def spec() -> dict[str, Any]:
                           "400": _ERROR, "401": _ERROR}}},
         "/_sandbox/reset": {"post": {"summary": "Back to the active scenario's start", "responses": {
             "200": _json({"type": "object", "properties": {"active": _ref("Scenario")}}, "reset"), "401": _ERROR}}},
+        "/_sandbox/workspaces": {
+            "get": {"summary": "The workspaces, and how long an unused one lives and how many there may be",
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "workspaces": {"type": "array", "items": _ref("Workspace")}, "idle_seconds": {"type": "number"},
+                        "max_workspaces": _INT}, "required": ["workspaces", "idle_seconds", "max_workspaces"]},
+                        "the workspaces"), "401": _ERROR}},
+            "post": {"summary": "A new workspace: a scenario and state of its own, with fresh accounts; every "
+                                "/_sandbox/ call is also under its url",
+                     "requestBody": {"required": False, "content": {JSON: {"schema": {
+                         "type": "object", "properties": {"scenario": _STRING, "toml": _STRING},
+                         "maxProperties": 1, "additionalProperties": False}}}},
+                     "responses": {"201": _json({"allOf": [_ref("Workspace"), {"type": "object", "properties": {
+                         "accounts": {"type": "array", "items": _ref("Account")},
+                         "token": {"type": "string", "description": "with an admin token: this workspace's own"}},
+                         "required": ["accounts"]}]}, "created"), "400": _ERROR, "401": _ERROR, "409": _ERROR}}},
+        "/_sandbox/workspaces/{workspace_id}": {
+            "parameters": [_param("workspace_id", _STRING, "path", True)],
+            "get": {"summary": "One workspace, with its accounts", "responses": {
+                "200": _json({"allOf": [_ref("Workspace"), {"type": "object", "properties": {
+                    "accounts": {"type": "array", "items": _ref("Account")}}, "required": ["accounts"]}]},
+                    "the workspace"), "404": _ERROR, "401": _ERROR, "409": _ERROR}},
+            "delete": {"summary": "Remove a workspace and everything in it", "responses": {
+                "200": _json({"type": "object", "properties": {"status": _STRING, "id": _STRING},
+                              "required": ["status", "id"]}, "deleted"), "404": _ERROR, "401": _ERROR,
+                "409": _ERROR}}},
     }
     for name, (item, description) in lists.items():
         key = name.replace("-", "_")
@@ -390,7 +415,9 @@ def spec() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "ihuyi-sandbox", "version": __version__,
                  "description": "The ihuyi APIs (every product of the family) as the sandbox answers them, "
-                                "and the sandbox's own API."},
+                                "and the sandbox's own API. Every /_sandbox/ call but /_sandbox/workspaces is also "
+                                "under /_sandbox/workspaces/{workspace_id}/, for that workspace alone; a workspace's "
+                                "own token opens those calls and no others."},
         "paths": paths,
         "components": {
             "securitySchemes": {"admin": {"type": "http", "scheme": "bearer",
@@ -465,6 +492,12 @@ def spec() -> dict[str, Any]:
                     "receipts": {"type": "array", "items": _ref("Receipt")}}, "required": ["answer", "receipts"]}]},
                 "Account": {"type": "object", "properties": _ACCOUNT_PROPERTIES,
                             "required": list(_ACCOUNT_PROPERTIES)},
+                "Workspace": {"type": "object", "properties": {
+                    "id": _STRING, "url": {"type": "string", "description": "where its own /_sandbox/ calls are"},
+                    "scenario": _STRING, "created": _STRING, "used": _STRING, "expires": _STRING,
+                    "apiids": {"type": "object", "additionalProperties": _STRING,
+                               "description": "each APIID of the scenario, and the workspace's in its place"}},
+                    "required": ["id", "url", "scenario", "created", "used", "expires", "apiids"]},
                 "Scenario": {"type": "object", "properties": {
                     "name": _STRING, "description": _STRING, "source": _STRING,
                     "rules": {"type": "array", "items": _STRING}, "accounts": {"type": "array", "items": _STRING},

@@ -2,8 +2,9 @@
 // reaches the DOM through textContent or text nodes only.
 //
 // The API's base path is one variable, `apiBase`: the body's data-api (relative to this page;
-// empty: the page's own folder, /_sandbox/). A workspace picker sets it with
-// `window.ihuyiInbox.useApi(base)`, and every view starts over from there.
+// empty: the page's own folder, /_sandbox/), or the workspace the address names
+// (`?workspace=<id>`) or the picker chose (`workspaces/<id>/`, through
+// `window.ihuyiInbox.useApi(base)`), and every view starts over from there.
 "use strict";
 
 (() => {
@@ -13,7 +14,8 @@
   const FALLBACK_POLL_MS = 3000;
   const TOKEN_KEY = "ihuyi-sandbox-admin-token";
 
-  let apiBase = document.body.dataset.api || "";
+  const chosen = new URLSearchParams(location.search).get("workspace") || "";
+  let apiBase = chosen && /^[0-9a-f]+$/.test(chosen) ? `workspaces/${chosen}/` : document.body.dataset.api || "";
 
   const $ = (id) => document.getElementById(id);
 
@@ -22,12 +24,12 @@
   let tokenNeeded = false;
 
   // -- the API ------------------------------------------------------------------------------------
-  async function api(path, { method = "GET", body } = {}) {
+  async function api(path, { method = "GET", body, base = apiBase } = {}) {
     const headers = { Accept: "application/json" };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(apiBase + path, {
+    const response = await fetch(base + path, {
       method, headers, cache: "no-store",
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -495,6 +497,8 @@
           }
         }
       } catch (error) {
+        // aborted by useApi: listening again at once, at the new base, is no loss of the stream
+        if (error.name === "AbortError") continue;
         liveState("not live: looking every few seconds", false);
       }
       await new Promise((resolve) => setTimeout(resolve, live ? 200 : 1000));
@@ -505,6 +509,38 @@
   setInterval(() => {
     if (!live && !document.hidden) look();
   }, FALLBACK_POLL_MS);
+
+  // -- the workspace --------------------------------------------------------------------------------
+  // the sandbox's own state, or one workspace's; the list is the admin's to read (a workspace's
+  // own token opens only its page, which the address names)
+  async function loadWorkspaces() {
+    const picker = $("workspace");
+    let listed = [];
+    try {
+      listed = (await api("workspaces", { base: "" })).workspaces;
+    } catch (error) {
+      if (!(error instanceof Unauthorized)) report(error);
+    }
+    const ids = new Set(listed.map((workspace) => workspace.id));
+    if (chosen) ids.add(chosen);
+    const current = picker.value || chosen;
+    while (picker.options.length > 1) picker.remove(1);
+    for (const id of ids) {
+      const found = listed.find((workspace) => workspace.id === id);
+      picker.add(new Option(found ? `${id} (${found.scenario})` : id, id));
+    }
+    picker.value = ids.has(current) ? current : "";
+  }
+
+  $("workspace").addEventListener("focus", () => loadWorkspaces().catch(report));
+  $("workspace").addEventListener("change", () => {
+    const id = $("workspace").value;
+    const address = new URL(location.href);
+    if (id) address.searchParams.set("workspace", id);
+    else address.searchParams.delete("workspace");
+    history.replaceState(null, "", address);
+    window.ihuyiInbox.useApi(id ? `workspaces/${id}/` : "");
+  });
 
   async function showVersion() {
     const health = await api("health");
@@ -525,6 +561,7 @@
 
   $("zone-name").textContent = `${Intl.DateTimeFormat().resolvedOptions().timeZone || "local"}, ${offset(new Date())}`;
   takeTokenFromFragment();
+  loadWorkspaces().catch(report);
   loadProducts().catch(report);
   showVersion().catch(report);
   open("messages");
