@@ -139,17 +139,17 @@ class ProviderRSGI:
                 if outcome.latency_seconds or outcome.hang_seconds:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
-                reply = answer(outcome, request.params, self.backend.settings, self.route)
+                reply = answer(outcome, request.params, outcome.settings or self.backend.settings, self.route)
         except BodyRefused as refused:
             reply = text_reply(refused.status, refused.reason, refused.headers)
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
             reply = failure(exc, self.max_body, self.route.path, http_method)
         proto.response_bytes(reply.status, reply.header_list, b"" if http_method == "HEAD" else reply.body)
 
-    def _body(self, params: Mapping[str, str], answer: Answer, fault: str | None) -> bytes:
+    def _body(self, params: Mapping[str, str], answer: Answer, fault: str | None, settings: Settings) -> bytes:
         """The body the client gets for ``answer`` (nothing, for a dropped connection): what the
         journal keeps."""
-        reply = written(answer, fault, params, self.backend.settings, self.route)
+        reply = written(answer, fault, params, settings, self.route)
         return b"" if reply is DROP else reply.body
 
     def _handle(self, request: Request) -> "asyncio.Future[Outcome]":

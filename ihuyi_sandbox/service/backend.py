@@ -37,19 +37,21 @@ class Outcome(NamedTuple):
     fault: str | None = None
     latency_seconds: float = 0.0
     hang_seconds: float = 0.0
+    #: the settings to write it with, when they are not the main backend's (a workspace's)
+    settings: Settings | None = None
 
 
 class Request(NamedTuple):
     """One provider call to handle: the products that answer on its path (narrowed by a selector
     or host, the path's default first), the method it names, its parameters, and who sent it;
-    ``render`` writes an answer as the caller will send it (with the fault applied), so that the
-    journal keeps those bytes."""
+    ``render`` writes an answer as the caller will send it (with the fault applied, under the
+    answering backend's settings), so that the journal keeps those bytes."""
 
     candidates: tuple[Product, ...]
     method: str
     params: Mapping[str, str]
     client_ip: str
-    render: Callable[[Answer, str | None], bytes] | None = None
+    render: Callable[[Answer, str | None, Settings], bytes] | None = None
 
 
 class Elsewhere(NamedTuple):
@@ -256,8 +258,8 @@ class Backend:
                 log.exception("workspace %s: its store cannot be opened", workspace_id)
                 answers: list[Outcome | Exception] = [exc] * len(batch)
             else:
-                answers = (backend.handle_many(batch) if backend is not None
-                           else self.handle_many(batch, route=False))
+                answers = ([_written_with(a, backend.settings) for a in backend.handle_many(batch)]
+                           if backend is not None else self.handle_many(batch, route=False))
             for i, answer in zip(indexes, answers):
                 outcomes[i] = answer
 
@@ -302,14 +304,14 @@ class Backend:
         if fault is not None and not fault.reaches_service:
             # the request never reaches the service: nothing changes, nothing is answered by it
             answer = method.answer(product.failed)
-            self.storage.record(journal(code=None, fault=rule.fault, answer=_bytes(render, answer, rule.fault)))
+            self.storage.record(journal(code=None, fault=rule.fault, answer=_bytes(render, answer, rule.fault, settings)))
             hang = rule.hang_seconds if fault.waits else 0.0
             return Outcome(answer, rule.fault, delay, hang)
         if code is not None and code != OK:
             if rule.freeze and account:
                 self.storage.update_account(account, auto_frozen=True)
             answer = method.answer(code)
-            self.storage.record(journal(code=code, fault=rule.fault, answer=_bytes(render, answer, rule.fault)))
+            self.storage.record(journal(code=code, fault=rule.fault, answer=_bytes(render, answer, rule.fault, settings)))
             return Outcome(answer, rule.fault, delay)
         journal = partial(journal, fault=rule.fault)
         forced_ok = code == OK and method.issues_id
@@ -337,7 +339,7 @@ class Backend:
         if code == OK and method.issues_id:
             url = facts.account.receipt_url if facts.account is not None else ""
             entry = journal(code=int(code), outcome=outcome, units=decision.units, text=decision.text)
-            written = None if render is None else lambda voiceid: render(method.answer(code, voiceid), fault)
+            written = None if render is None else lambda voiceid: render(method.answer(code, voiceid), fault, self.settings)
             delivery_id = self.storage.deliver(entry, receipt_url=url,
                                                report_at=now + self.settings.receipt_delay_seconds, answer=written)
             if delivery_id is not None:
@@ -346,16 +348,21 @@ class Backend:
         elif code == OK and decision.value is not None:
             # a success that is no delivery but hands back an id of its own (AddTemplate's templateid)
             answer = method.answer(code, decision.value)
-            self.storage.record(journal(code=int(code), voiceid=decision.value, answer=_bytes(render, answer, fault)))
+            self.storage.record(journal(code=int(code), voiceid=decision.value, answer=_bytes(render, answer, fault, self.settings)))
             return answer
         balance = facts.account.balance if facts.account is not None else 0
         answer = method.answer(code, str(balance))
-        self.storage.record(journal(code=int(code), answer=_bytes(render, answer, fault)))
+        self.storage.record(journal(code=int(code), answer=_bytes(render, answer, fault, self.settings)))
         return answer
 
 
-def _bytes(render: Callable[[Answer, str | None], bytes] | None, answer: Answer, fault: str | None) -> bytes | None:
-    return None if render is None else render(answer, fault)
+def _bytes(render: Callable[[Answer, str | None, Settings], bytes] | None, answer: Answer, fault: str | None,
+           settings: Settings) -> bytes | None:
+    return None if render is None else render(answer, fault, settings)
+
+
+def _written_with(outcome: Outcome | Exception, settings: Settings) -> Outcome | Exception:
+    return outcome if isinstance(outcome, Exception) else outcome._replace(settings=settings)
 
 
 def _load(into: Future[Scenario], source: str) -> None:

@@ -290,3 +290,29 @@ def test_with_an_admin_token_not_even_a_workspace_s_health_answers_without_one()
     assert client.get("/_sandbox/health").status_code == 200
     assert client.get(f"{made['url']}health").status_code == 401
     assert client.get(f"{made['url']}health", headers={"Authorization": f"Bearer {made['token']}"}).status_code == 200
+
+
+def test_a_workspace_answers_with_its_own_scenario_s_settings_and_journals_those_bytes(client):
+    toml = '''name = "bare"
+description = "no namespace, another Content-Type"
+[settings]
+namespace = ""
+xml_content_type = "application/xml"
+[[accounts]]
+apiid = "C00000001"
+apikey = "0123456789abcdef0123456789abcdef"
+balance = 10
+'''
+    made = create(client, {"toml": toml})
+
+    theirs = client.post(SMS, data={"account": sms_account(made), "password": DEMO_APIKEY, "mobile": "13800000001",
+                                    "content": CODE_TEXT.format("1234")})
+    own = client.post(SMS, data={"account": "C00000001", "password": DEMO_APIKEY, "mobile": "13800000001",
+                                 "content": CODE_TEXT.format("1234")})
+
+    assert theirs.headers["Content-Type"].startswith("application/xml")
+    assert b"<SubmitResult>" in theirs.data and b"xmlns" not in theirs.data
+    assert b'<SubmitResult xmlns="http://106.ihuyi.com/">' in own.data
+    journaled = client.get(f"{made['url']}requests").get_json()["requests"][0]
+    detail = client.get(f"{made['url']}requests/{journaled['id']}").get_json()
+    assert detail["answer"]["text"].encode() == theirs.data
