@@ -7,16 +7,15 @@ import asyncio
 import functools
 import signal
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from .._exceptions import WriteFailed
+from .._exceptions import StoreUnavailable
 from ..service.backend import Backend
 from ..service.products import by_path, routes
-from ..storage import SQLiteStorage, Storage
+from ..storage import open_storage
 from . import inbox, provider, sandbox
 from .bridge import BODY_REFUSED, WSGIBridge
 from .config import Config
@@ -27,12 +26,6 @@ if TYPE_CHECKING:
 EXTENSION = "ihuyi_sandbox"
 
 
-def open_storage(db: str) -> Storage:
-    if db != ":memory:":
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
-    return SQLiteStorage(db)
-
-
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config()
     app = Flask(__name__)
@@ -40,7 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # raw UTF-8, as the provider API answers: one way of writing Chinese in every JSON answer
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    storage = open_storage(config.db)
+    storage = open_storage(config.db, pool_size=config.db_pool)
     if config.attach:
         backend = Backend.attach(storage, policy=config.receipt_policy)
     else:
@@ -56,7 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)
     # the store has logged it, once for the whole spell: no traceback per request
-    app.register_error_handler(WriteFailed, lambda exc: _http_error(ServiceUnavailable(str(exc))))
+    app.register_error_handler(StoreUnavailable, lambda exc: _http_error(ServiceUnavailable(str(exc))))
     app.before_request(_refuse_unread_body)
     return app
 
@@ -80,7 +73,7 @@ class SandboxRSGI:
                            for path, entries in table.items() for product, route in entries}
         storage = backend.storage
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
-                               stopping=self.stopping, changes=lambda: storage.deliveries(limit=1))
+                               stopping=self.stopping, changes=storage.wait_for_change)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Hand the worker's event loop on before the first request, so that no request asks for

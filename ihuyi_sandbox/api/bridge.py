@@ -122,14 +122,17 @@ class WSGIBridge:
     """
 
     def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
-                 stopping: asyncio.Event | None = None, changes: Callable[[], object] = lambda: None) -> None:
+                 stopping: asyncio.Event | None = None,
+                 changes: Callable[[object, float], object] = lambda seen, timeout: time.sleep(timeout)) -> None:
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
         self.stopping = stopping or asyncio.Event()
-        #: a cheap look at the state (the newest delivery's id, say): the polls check themselves
-        #: only when it moved, so that a thousand waiting polls cost one look an interval
+        #: ``changes(seen, timeout)``: a token of the state (the newest delivery's id, say), at once
+        #: for ``seen=None``, else once it differs from ``seen`` or ``timeout`` seconds have
+        #: passed (the store's :meth:`~ihuyi_sandbox.service.stores.State.wait_for_change`): the
+        #: polls check themselves only when it moved, so a thousand waiting polls cost one wait
         self.changes = changes
         #: the current watch of :attr:`changes`: (armed, changed), see :meth:`_watching`
         self._watch: tuple[asyncio.Future[None], asyncio.Future[None]] | None = None
@@ -185,13 +188,12 @@ class WSGIBridge:
     async def _watching(self, loop: asyncio.AbstractEventLoop, armed: "asyncio.Future[None]",
                         changed: "asyncio.Future[None]") -> None:
         """Settle ``changed`` once :attr:`changes` moves from where it was when ``armed`` was
-        settled, or the server stops, looking each :data:`POLL_SECONDS` while anyone waits."""
+        settled, or the server stops, waiting :data:`POLL_SECONDS` at a time while anyone waits."""
         try:
-            seen = await loop.run_in_executor(self.pool, self.changes)
+            seen = await loop.run_in_executor(self.pool, self.changes, None, 0.0)
             armed.set_result(None)
             while self._waiters and not self.stopping.is_set():
-                await asyncio.sleep(POLL_SECONDS)
-                if await loop.run_in_executor(self.pool, self.changes) != seen:
+                if await loop.run_in_executor(self.pool, self.changes, seen, POLL_SECONDS) != seen:
                     break
         finally:
             self._watch = None

@@ -33,7 +33,7 @@ from typing import Protocol
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from .._exceptions import WriteFailed
+from .._exceptions import StoreUnavailable
 from .._loopback import opener
 from ..service.pushes import review_due
 from ..service.receipts import ReceiptPolicy
@@ -185,7 +185,7 @@ class Dispatcher:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 self.tick()
-            except WriteFailed:
+            except StoreUnavailable:
                 pass  # the store logs the spell once; the next round tries again
             except Exception:  # the dispatcher must outlive any one bad moment (a locked store, say)
                 log.exception("receipt dispatcher: this round failed; trying again")
@@ -224,7 +224,7 @@ class Dispatcher:
         try:
             self.storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
                                         retry_seconds=settings.receipt_retry_seconds)
-        except WriteFailed:
+        except StoreUnavailable:
             pass  # the store logs the spell once; the stale sweep counts the attempt
         except Exception:
             log.exception("%s push %d: its attempt could not be recorded", receipt.kind, receipt.id)

@@ -1,8 +1,9 @@
 """What the service needs of where state lives, as four small protocols: the state (accounts,
 lists, the active scenario and deliveries), the journal, the shared counters and the receipt
-queue. ``storage/`` implements them (SQLite for one machine); a backend for several machines
-implements the same four and nothing above it changes. Any method that writes may raise
-:class:`~ihuyi_sandbox._exceptions.WriteFailed`.
+queue. ``storage/`` implements them (SQLite for one machine, PostgreSQL for several instances on
+one database) and nothing above them changes. Any method may raise
+:class:`~ihuyi_sandbox._exceptions.StoreUnavailable` (a database that cannot be reached), and
+any that writes :class:`~ihuyi_sandbox._exceptions.WriteFailed`.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class State(Protocol):
 
     def replies(self, *, account: str | None = None, mobile: str | None = None, limit: int = 100) -> list[Reply]:
         """Replies, newest first."""
+
+    def wait_for_change(self, seen: object, timeout: float) -> object:
+        """A token that moves whenever something is delivered or the state reset: at once with
+        ``seen=None``; else once it differs from ``seen`` (as soon as a store that is told of
+        changes hears of one, whichever worker or instance made it), or after ``timeout`` seconds."""
 
 
 class Journal(Protocol):
