@@ -164,6 +164,16 @@ class _BoolAsInteger(Dumper):
         return b"1" if obj else b"0"
 
 
+class _TextWithoutNul(Dumper):
+    """Text as PostgreSQL can hold it: a NUL character (which SQLite stores and PostgreSQL's text
+    refuses) as U+FFFD. Requests carry what they like; the journal keeps their parameters
+    whole in its JSON (which escapes a NUL), and only the columns it is searched by get the
+    replacement, which a search for the same value gets too."""
+
+    def dump(self, obj: str) -> bytes:
+        return obj.replace("\x00", "\ufffd").encode()
+
+
 class _Connection:
     """A pooled connection with the ``execute``/``executemany`` of an SQLite one, for the methods
     :class:`PostgresStorage` shares with :class:`~.sqlite.SQLiteStorage`."""
@@ -400,8 +410,9 @@ _schemas: "weakref.WeakKeyDictionary[psycopg.Connection, str]" = weakref.WeakKey
 
 
 def configure(conn: psycopg.Connection) -> None:
-    """Each pooled connection: flags written as the integers the schema holds."""
+    """Each pooled connection: flags written as the integers the schema holds, and text without NUL."""
     conn.adapters.register_dumper(bool, _BoolAsInteger)
+    conn.adapters.register_dumper(str, _TextWithoutNul)
 
 
 class _Turn:

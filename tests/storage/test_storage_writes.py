@@ -164,3 +164,13 @@ def test_a_transaction_whose_rollback_fails_does_not_swallow_the_writes_after_it
     other = SQLiteStorage(path)  # what every other connection (another worker, a restart) reads
     assert [(e.mobile, e.voiceid) for e in other.journal()] == [(entry(2).mobile, voiceid)]
     assert other.account("A1").balance == BALANCE - 1
+
+
+def test_a_request_carrying_nul_characters_is_journaled_and_found_again(storage):
+    """PostgreSQL's text holds no NUL, SQLite's does: either way the request is journaled with its
+    parameters whole, and a search by the same values finds it."""
+    params = {"account": "A\x001", "mobile": "138\x00", "content": "12\x0034"}
+    storage.record(JournalEntry(time.time(), "127.0.0.1", "Submit", params, code=405))
+    assert storage.facts("A\x001", "138\x00", "127.0.0.1").account is None
+    (found,) = storage.journal(account="A\x001", mobile="138\x00")
+    assert found.params == params and found.code == 405
