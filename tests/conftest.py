@@ -8,7 +8,7 @@ import pytest
 from werkzeug.test import Client
 
 from ihuyi_sandbox.testing.postgres import PostgresServer, available, throwaway_postgres
-from tests.support import new_client
+from tests.support import TEST_POSTGRES, new_client
 
 
 @pytest.fixture
@@ -19,6 +19,22 @@ def make_client() -> Callable[..., Client]:
 @pytest.fixture
 def client() -> Client:
     return new_client()
+
+_SERVERS: list = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``IHUYI_SANDBOX_TEST_POSTGRES=1``: the in-process sandboxes on a throw-away PostgreSQL server
+    (tests/support.py), for running the request-path tests against that backend."""
+    if os.environ.get(TEST_POSTGRES) == "1":
+        _SERVERS.append(throwaway_postgres())
+        os.environ[TEST_POSTGRES] = _SERVERS[0].__enter__().url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _SERVERS:
+        _SERVERS.pop().__exit__(None, None, None)
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:

@@ -178,7 +178,10 @@ class WSGIBridge:
                     loop.create_task(self._watching(loop, *self._watch))
                 armed, changed = self._watch
                 await armed
-                if await loop.run_in_executor(self.pool, ready):
+                try:
+                    if await loop.run_in_executor(self.pool, ready):
+                        return
+                except Exception:  # noqa: BLE001 - the store cannot answer: the app, called again, says so
                     return
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(changed), poll.deadline - time.monotonic())
@@ -195,6 +198,8 @@ class WSGIBridge:
             while self._waiters and not self.stopping.is_set():
                 if await loop.run_in_executor(self.pool, self.changes, seen, POLL_SECONDS) != seen:
                     break
+        except Exception:  # noqa: BLE001 - the store cannot answer: the waiters look, and answer that
+            pass
         finally:
             self._watch = None
             for future in (armed, changed):
