@@ -20,6 +20,7 @@ from ..client.cli import add_commands
 from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, Account, Retention
+from ..storage import masked
 from ..service.scenarios import load_file, scenario_names, shipped_dir
 
 
@@ -193,7 +194,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     except (sqlite3.DatabaseError, OSError, StoreRefused, StoreUnavailable) as error:
         claim.close()
-        print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
+        print(f"ihuyi-sandbox: the database {masked(db)} cannot be used: {error}", file=sys.stderr)
         return 2
     warning = security_warning(host, args.admin_token)
     if warning:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .._exceptions import StoreRefused, StoreUnavailable, WriteFailed
 from ..service.stores import Storage
 from .sqlite import SQLiteStorage
 
-__all__ = ["SCHEMES", "SQLiteStorage", "Storage", "StoreRefused", "StoreUnavailable", "WriteFailed", "open_storage"]
+__all__ = ["SCHEMES", "SQLiteStorage", "Storage", "StoreRefused", "StoreUnavailable", "WriteFailed", "masked",
+           "open_storage"]
 
 #: the URL schemes ``--db`` takes besides a file's path, and what serves them
 SCHEMES = {"postgresql": "PostgreSQL", "postgres": "PostgreSQL"}
@@ -48,3 +50,14 @@ def open_storage(db: str, *, workspace: str | None = None, pool_size: int | None
 def _schema(workspace: str | None) -> str:
     """The PostgreSQL schema of a workspace (``public`` holds the main store)."""
     return "public" if workspace is None else f"workspace_{workspace}"
+
+
+def masked(db: str) -> str:
+    """``db`` without a URL's password, for the banner and the log."""
+    if not _URL.match(db):
+        return db
+    parts = urlsplit(db)
+    if parts.password is None:
+        return db
+    netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

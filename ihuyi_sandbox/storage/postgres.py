@@ -33,7 +33,6 @@ import weakref
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 try:
     import psycopg
@@ -44,12 +43,16 @@ except ImportError as missing:  # the optional extra: open_storage names it
     raise ImportError(f"PostgreSQL needs the driver: pip install 'ihuyi-sandbox[postgres]' ({missing})") from missing
 
 from .._exceptions import StoreRefused, StoreUnavailable, WriteFailed
+from . import masked
 from ..service.records import Facts, JournalEntry, Seed
 from .sqlite import (_ACCOUNT_INSERT, _DELIVERY_VOICE_ID, _FACTS, _JOURNAL_INSERT, _LISTS, _OWN_NAMES, _VOICE_ID,
                      DEFAULT_OUTCOME, SCHEMA_VERSION, SQLiteStorage, _account, _account_row, _journal_row,
                      _WriteHealth)
 
 log = logging.getLogger("ihuyi_sandbox")
+# the pool warns of every failed connection attempt while the database is down; the store says it
+# once per spell (``_Health``)
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 #: the schemes this module serves
 SCHEMES = ("postgresql", "postgres")
@@ -199,22 +202,22 @@ class _Health(_WriteHealth):
     ENDS = "ihuyi-sandbox reaches its database %s again"
 
 
-def masked(url: str) -> str:
-    """``url`` without its password, for the banner and the log."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+def _connect_error(url: str) -> str | None:
+    """Why a connection to ``url`` fails, in the server's words (the pool says only that it timed out)."""
+    try:
+        psycopg.connect(url, connect_timeout=int(CONNECT_SECONDS)).close()
+    except psycopg.Error as error:
+        return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return None
 
 
 class PostgresStorage(SQLiteStorage):
     """A :class:`~ihuyi_sandbox.storage.Storage` in one schema of a PostgreSQL database.
 
     ``pool``: a :class:`psycopg_pool.ConnectionPool` shared with other storages (in other schemas
-    of the same database), which the caller opens and closes; without one the storage opens its
-    own, of ``pool_size`` connections, and closes it with :meth:`close`."""
+    of the same database), made with ``configure=configure`` and ``kwargs={"autocommit": True}``,
+    which the caller opens and closes; without one the storage opens its own, of ``pool_size``
+    connections, and closes it with :meth:`close`."""
 
     def __init__(self, url: str, *, schema: str = "public", pool: ConnectionPool | None = None,
                  pool_size: int = DEFAULT_POOL_SIZE) -> None:
@@ -235,13 +238,17 @@ class PostgresStorage(SQLiteStorage):
         self._closed = threading.Event()
         self._own_pool = pool is None
         if pool is None:
+            reason = _connect_error(url)  # at once, in the server's words, rather than after the pool's wait
+            if reason:
+                raise StoreUnavailable(reason, f"cannot connect: {reason}")
             pool = ConnectionPool(url, min_size=1, max_size=pool_size, timeout=CONNECT_SECONDS, open=False,
                                   configure=configure, kwargs={"autocommit": True}, name=f"ihuyi-sandbox {schema}")
             try:
                 pool.open(wait=True, timeout=CONNECT_SECONDS)
             except psycopg.Error as error:
                 pool.close()
-                raise StoreUnavailable(str(error).strip(), f"cannot connect to {self.path}: {str(error).strip()}") from None
+                reason = _connect_error(url) or str(error).strip()
+                raise StoreUnavailable(reason, f"cannot connect: {reason}") from None
         self.pool = pool
         try:
             self._create_schema()
