@@ -16,6 +16,8 @@ __all__ = ["SCHEMES", "SQLiteStorage", "Storage", "StoreRefused", "StoreUnavaila
 
 #: the URL schemes ``--db`` takes besides a file's path, and what serves them
 SCHEMES = {"postgresql": "PostgreSQL", "postgres": "PostgreSQL"}
+#: a workspace's id, as a file name and a schema name take it
+_WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 #: what a URL looks like: a scheme, then ``:`` and ``//`` (a Windows drive ``C:\\`` is no scheme)
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
 
@@ -25,9 +27,15 @@ def open_storage(db: str, *, workspace: str | None = None, pool_size: int | None
     ``[postgres]`` extra), ``:memory:``, or an SQLite file's path (its folder made if need be).
 
     ``workspace``: the store of that workspace, beside the main one: a schema of its own in the
-    same PostgreSQL database. ``pool_size``: the PostgreSQL connections this store may open.
+    same PostgreSQL database; an SQLite file of its own in the folder ``<db>.workspaces`` beside
+    the main file; another private in-memory database for ``:memory:``. Its id is 1 to 48 lower-case
+    letters, digits, ``_`` and ``-``, starting with a letter or digit (:class:`ValueError` else).
+    ``pool_size``: the PostgreSQL connections this store may open.
     A value that looks like a URL of another scheme is refused (it would otherwise become a
     file at a strange relative path)."""
+    if workspace is not None and not _WORKSPACE.match(workspace):
+        raise ValueError(f"a workspace id is 1 to 48 lower-case letters, digits, '_' and '-', starting with a "
+                         f"letter or digit; got {workspace!r}")
     found = _URL.match(db)
     if found:
         scheme = found.group(1).lower()
@@ -40,8 +48,8 @@ def open_storage(db: str, *, workspace: str | None = None, pool_size: int | None
         except ImportError as missing:
             raise StoreRefused(str(missing)) from None
         return PostgresStorage(db, schema=_schema(workspace), pool_size=pool_size or DEFAULT_POOL_SIZE)
-    if workspace is not None:
-        raise NotImplementedError("SQLite workspaces: the lead's (issue 17)")
+    if workspace is not None and db != ":memory:":
+        db = str(Path(db).with_name(Path(db).name + ".workspaces") / f"{workspace}.db")
     if db != ":memory:":
         Path(db).parent.mkdir(parents=True, exist_ok=True)
     return SQLiteStorage(db)
@@ -49,7 +57,7 @@ def open_storage(db: str, *, workspace: str | None = None, pool_size: int | None
 
 def _schema(workspace: str | None) -> str:
     """The PostgreSQL schema of a workspace (``public`` holds the main store)."""
-    return "public" if workspace is None else f"workspace_{workspace}"
+    return "public" if workspace is None else f"workspace_{workspace}"  # within PostgreSQL's 63 bytes
 
 
 def masked(db: str) -> str:

@@ -84,3 +84,20 @@ def test_stores_in_schemas_of_their_own_share_one_pool_and_nothing_else(postgres
         second.close()
     with psycopg.connect(url) as db:  # public holds nothing of theirs
         assert db.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").fetchone() == (0,)
+
+
+def test_a_workspace_is_a_store_of_its_own_beside_the_main_one(db_url):
+    main, workspace = open_storage(db_url), open_storage(db_url, workspace="team-a")
+    main.reset(Seed(accounts=(Account("A1", "k", 5),)))
+    workspace.reset(Seed(accounts=(Account("W1", "k", 7),)))
+    again = open_storage(db_url, workspace="team-a")
+    assert [a.apiid for a in main.accounts()] == ["A1"]
+    assert [a.apiid for a in again.accounts()] == ["W1"]
+    for store in (main, workspace, again):
+        store.close()
+
+
+@pytest.mark.parametrize("workspace", ["", "../x", "A", "a" * 49, "a b", "-a"])
+def test_a_workspace_id_that_could_name_another_file_or_schema_is_refused(tmp_path, workspace):
+    with pytest.raises(ValueError, match="a workspace id is"):
+        open_storage(str(tmp_path / "s.db"), workspace=workspace)
