@@ -96,13 +96,16 @@ class TargetResult:
 
 def drive(servers: Sequence[Server], workloads: Sequence[Workload], scripts: dict[str, Path], load: Load,
           rounds: int = 1) -> list[TargetResult]:
-    """Probe every kind on each server; warm each up on the mixed load; then each workload on
-    every server in turn, ``rounds`` times: a warm-up, then the measured run with RSS sampled.
+    """Probe every kind on each server; warm each up on the mixed load; then ``rounds`` rounds,
+    each running every workload on every server in turn: a warm-up, then the measured run with
+    RSS sampled.
 
-    The turns alternate (A B, then B A, …), so a machine that speeds up or slows down during the
-    run (a shared virtual machine does; bench/RESULTS.md shows by how much) favours neither
-    server. Over several rounds a server's figures are its mean req/s and its worst p50, p99 and
-    memory."""
+    The turns alternate: servers A B, then B A, and the workloads in order, then in reverse order
+    in the next round. A machine that speeds up or slows down during the run (a shared virtual
+    machine does; bench/RESULTS.md shows by how much) so favours neither server and no workload,
+    which is what lets the report compare one server's workloads with each other (the family's
+    Submits with the voice Submit). Over several rounds a server's figures are its mean req/s and
+    its worst p50, p99 and memory."""
     targets = []
     kinds = [kind for kind in KINDS if any(kind is k for w in (*workloads, MIXED) for k, _ in w.mix)]
     for server in servers:
@@ -114,15 +117,16 @@ def drive(servers: Sequence[Server], workloads: Sequence[Workload], scripts: dic
             target.sent += load.run(server.url, scripts[MIXED.name], load.initial_warmup).requests
             target.wrk_runs += 1
         targets.append(target)
+    runs: dict[str, list[list[Run]]] = {w.name: [[] for _ in servers] for w in workloads}
     turn = 0
-    for workload in workloads:
-        runs: list[list[Run]] = [[] for _ in servers]
-        for _ in range(rounds):
+    for round_ in range(rounds):
+        for workload in workloads if round_ % 2 == 0 else workloads[::-1]:
             order = list(range(len(servers)))
             for i in order if turn % 2 == 0 else order[::-1]:
-                runs[i].append(measure(servers[i], targets[i], workload, scripts[workload.name], load))
+                runs[workload.name][i].append(measure(servers[i], targets[i], workload, scripts[workload.name], load))
             turn += 1
-        for target, done in zip(targets, runs):
+    for workload in workloads:
+        for target, done in zip(targets, runs[workload.name]):
             target.runs[workload.name] = combined(done)
     for server in servers:
         if not server.alive():

@@ -9,6 +9,8 @@ The layers, each importing only from those above it in this list (``_exceptions.
 - ``products/``: one unit per product (its codes, answer shapes, checks, receipts).
 - ``storage/``: the service's store protocols implemented (SQLite).
 - ``api/``: the HTTP surfaces (the provider API, the sandbox API, the inbox) and the app.
+- ``conform/``: the sandbox checked against the real service (``ihuyi-sandbox conform``); it
+  builds its own sandbox in process, and comes before ``server/`` so that the command line reaches it.
 - ``server/``: processes: granian workers, ports, signals, the receipt dispatcher, the command line.
 - ``client/``: a client of the real service; ``wire/`` and the products' codes only.
 - ``testing/``: test support, and the pytest plugin (``pytest_plugin.py``).

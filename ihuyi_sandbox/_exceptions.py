@@ -20,7 +20,8 @@ The tree, with who raises each and what it means to the one who catches it::
     ├── StoreRefused              a database the sandbox will not use, with the reason (storage)
     ├── BodyRefused               a request body that cannot be had: cut short, too slow (HTTP surfaces)
     ├── Invalid                   a /_sandbox/ request the API refuses, with the reason (HTTP surfaces)
-    │   └── NotFound                what it names does not exist
+    │   ├── NotFound                what it names does not exist
+    │   └── Conflict                it cannot be done in the state the sandbox is in (a limit reached)
     ├── ValueError
     │   ├── MalformedBody           a body that is not a contract answer (wire)
     │   ├── ReceiptError            a delivery receipt that is not one the service sends (wire)
@@ -189,6 +190,12 @@ class NotFound(Invalid):
     """What a sandbox API call names (an account, say) does not exist."""
 
     status = 404
+
+
+class Conflict(Invalid):
+    """What a sandbox API call asks cannot be done in the state the sandbox is in."""
+
+    status = 409
 
 
 class PortUnavailable(OSError):

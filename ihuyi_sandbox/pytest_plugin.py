@@ -8,17 +8,23 @@ entry point, so installing the package is all a project needs.
   ``requests(...)``, ``receipts(...)``, ``reply(mobile, content, account=...)``,
   ``add_template(...)``, ``use_scenario(name or TOML text)`` and ``reset()``: every call of
   :class:`~ihuyi_sandbox.testing.SandboxAPI`.
+  ``accounts`` lists the accounts it holds now.
 - ``ihuyi_sandbox_server``: the sandbox process itself, started once per session on a free
-  loopback port with a throw-away database (or none, with ``--ihuyi-sandbox-url``).
+  loopback port with a throw-away database. With ``--ihuyi-sandbox-url``, none is started: the
+  session takes a workspace of its own on that sandbox (one per pytest-xdist worker, each its own
+  session), resets only it between tests and deletes it at the end, so any number of suites can
+  share one sandbox at once; the handle's ``account`` is then the workspace's in place of the
+  scenario's.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
 
-from .testing import SandboxAPI, SandboxProcess, start_sandbox
+from .testing import SandboxAPI, SandboxError, SandboxProcess, start_sandbox
 
 DEFAULT_SCENARIO = "default"
 
@@ -28,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ihuyi-sandbox-scenario", default=DEFAULT_SCENARIO,
                     help="scenario the session's sandbox starts with (a shipped name or a TOML path)")
     group.addoption("--ihuyi-sandbox-url", default=None,
-                    help="use the sandbox already running at this URL instead of starting one")
+                    help="use a workspace of the sandbox already running at this URL instead of starting one")
     group.addoption("--ihuyi-sandbox-token", default=None, help="admin token of the sandbox at --ihuyi-sandbox-url")
 
 
@@ -39,8 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
 class SandboxHandle(SandboxAPI):
     """The sandbox as a test sees it (see :class:`~ihuyi_sandbox.testing.SandboxAPI`)."""
 
-    def __init__(self, url: str, scenario: str, admin_token: str | None = None) -> None:
-        super().__init__(url, admin_token=admin_token)
+    def __init__(self, url: str, scenario: str, admin_token: str | None = None, **handle: str) -> None:
+        super().__init__(url, admin_token=admin_token, **handle)
         self.scenario = scenario
         self._switched = False
 
@@ -64,7 +70,14 @@ def ihuyi_sandbox_server(request: pytest.FixtureRequest,
     scenario = config.getoption("--ihuyi-sandbox-scenario")
     url = config.getoption("--ihuyi-sandbox-url")
     if url:
-        yield SandboxHandle(url, scenario, config.getoption("--ihuyi-sandbox-token"))
+        shared = SandboxAPI(url, admin_token=config.getoption("--ihuyi-sandbox-token"))
+        own = shared.create_workspace(scenario)
+        try:
+            yield SandboxHandle(url, scenario, own.admin_token, account=own.account, apikey=own.apikey,
+                                workspace=own.workspace)
+        finally:
+            with contextlib.suppress(SandboxError):  # removed already (expired, say): nothing left to do
+                own.delete_workspace()
         return
     db = tmp_path_factory.mktemp("ihuyi-sandbox") / "sandbox.db"
     process: SandboxProcess = start_sandbox("--db", str(db), "--workers", "1", "--scenario", scenario, "--fresh")

@@ -20,7 +20,7 @@ DEMO = {"account": DEMO_APIID, "password": DEMO_APIKEY}
 TEST_POSTGRES = "IHUYI_SANDBOX_TEST_POSTGRES"
 #: the newest in-process sandboxes on PostgreSQL, whose connections stay open (older ones are closed)
 _OPEN: deque = deque()
-_KEEP_OPEN = 16
+_KEEP_OPEN = 64
 VOICE = "/webservice/voice.php"
 
 

@@ -15,15 +15,16 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from .._exceptions import StoreUnavailable
 from ..service.backend import Backend
 from ..service.products import by_path, routes
-from ..storage import open_storage
-from . import inbox, provider, sandbox
+from ..service.workspaces import Workspaces
+from ..storage import open_storage, remove_storage
+from . import inbox, provider, sandbox, workspaces
 from .bridge import BODY_REFUSED, WSGIBridge
 from .config import Config
 
 if TYPE_CHECKING:
     from granian.rsgi import HTTPProtocol, Scope
 
-EXTENSION = "ihuyi_sandbox"
+EXTENSION = sandbox.BACKEND
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -42,10 +43,16 @@ def create_app(config: Config | None = None) -> Flask:
         backend = Backend(storage, config.scenario, policy=config.receipt_policy)
         backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
+    app.extensions[sandbox.WORKSPACES] = Workspaces(
+        backend, lambda workspace: open_storage(config.db, workspace=workspace, pool_size=config.db_pool),
+        lambda workspace: remove_storage(config.db, workspace), config.workspaces)
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.config[sandbox.SCENARIOS_DIR] = config.scenarios_dir
     app.config[sandbox.ALLOWED_HOSTS] = frozenset(name.lower().rstrip(".") for name in config.allowed_hosts)
     app.register_blueprint(sandbox.bp)
+    app.register_blueprint(workspaces.bp)
+    # every call of the sandbox API again, for one workspace (api/workspaces.py)
+    app.register_blueprint(sandbox.bp, name="workspace", url_prefix="/_sandbox/workspaces/<workspace>")
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)
     # the store has logged it, once for the whole spell: no traceback per request
@@ -72,8 +79,10 @@ class SandboxRSGI:
         self.providers |= {f"/_{product.selector}{path}": surface(((product, route),))
                            for path, entries in table.items() for product, route in entries}
         storage = backend.storage
+        self.workspaces = workspaces_of(app)
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
-                               stopping=self.stopping, changes=storage.wait_for_change)
+                               stopping=self.stopping,
+                               changes=lambda source, seen, timeout: (source or storage).wait_for_change(seen, timeout))
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Hand the worker's event loop on before the first request, so that no request asks for
@@ -106,6 +115,10 @@ class SandboxRSGI:
 
 def backend_of(app: Flask) -> Backend:
     return app.extensions[EXTENSION]
+
+
+def workspaces_of(app: Flask) -> Workspaces:
+    return app.extensions[sandbox.WORKSPACES]
 
 
 def _refuse_unread_body() -> None:

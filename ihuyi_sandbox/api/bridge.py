@@ -99,11 +99,14 @@ class Poll:
     answer) and ``deadline`` (``time.monotonic()``'s), answers anything, and is called again with
     the same request once ``ready()`` holds, the deadline passes or the server stops
     (``stopping``): a long poll holds no thread while it waits, and costs one check each
-    :data:`POLL_SECONDS`, not a whole request."""
+    :data:`POLL_SECONDS`, not a whole request. ``source`` is what it waits on, handed to the
+    bridge's ``changes`` (a workspace's store; ``None``: the sandbox's own), so a poll wakes only
+    for changes there."""
 
     stopping: bool = False
     ready: Callable[[], bool] | None = None
     deadline: float = 0.0
+    source: object = None
 
 
 POLL = "ihuyi_sandbox.poll"
@@ -123,20 +126,21 @@ class WSGIBridge:
 
     def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
                  stopping: asyncio.Event | None = None,
-                 changes: Callable[[object, float], object] = lambda seen, timeout: time.sleep(timeout)) -> None:
+                 changes: Callable[[object, object, float], object] =
+                 lambda source, seen, timeout: time.sleep(timeout)) -> None:
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
         self.stopping = stopping or asyncio.Event()
-        #: ``changes(seen, timeout)``: a token of the state (the newest delivery's id, say), at once
-        #: for ``seen=None``, else once it differs from ``seen`` or ``timeout`` seconds have
+        #: ``changes(source, seen, timeout)``: a token of a poll's source (its newest delivery, say),
+        #: at once for ``seen=None``, else once it differs from ``seen`` or ``timeout`` seconds have
         #: passed (the store's :meth:`~ihuyi_sandbox.service.stores.State.wait_for_change`): the
         #: polls check themselves only when it moved, so a thousand waiting polls cost one wait
         self.changes = changes
-        #: the current watch of :attr:`changes`: (armed, changed), see :meth:`_watching`
-        self._watch: tuple[asyncio.Future[None], asyncio.Future[None]] | None = None
-        self._waiters = 0
+        #: the current watch of :attr:`changes` of each source: (armed, changed), see :meth:`_watching`
+        self._watches: dict[object, tuple[asyncio.Future[None], asyncio.Future[None]]] = {}
+        self._waiters: dict[object, int] = {}
 
     async def __call__(self, scope: "Scope", proto: "HTTPProtocol") -> None:
         refused = None
@@ -168,15 +172,15 @@ class WSGIBridge:
 
         ``ready()`` is looked at once the watch has its starting point, so a change between the
         two is never missed."""
-        ready = poll.ready
+        ready, source = poll.ready, poll.source
         assert ready is not None
-        self._waiters += 1
+        self._waiters[source] = self._waiters.get(source, 0) + 1
         try:
             while not self.stopping.is_set() and (left := poll.deadline - time.monotonic()) > 0:
-                if self._watch is None:
-                    self._watch = loop.create_future(), loop.create_future()
-                    loop.create_task(self._watching(loop, *self._watch))
-                armed, changed = self._watch
+                if source not in self._watches:
+                    watch = self._watches[source] = loop.create_future(), loop.create_future()
+                    loop.create_task(self._watching(loop, source, *watch))
+                armed, changed = self._watches[source]
                 await armed
                 try:
                     if await loop.run_in_executor(self.pool, ready):
@@ -186,22 +190,25 @@ class WSGIBridge:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(changed), poll.deadline - time.monotonic())
         finally:
-            self._waiters -= 1
+            self._waiters[source] -= 1
+            if not self._waiters[source]:
+                del self._waiters[source]
 
-    async def _watching(self, loop: asyncio.AbstractEventLoop, armed: "asyncio.Future[None]",
+    async def _watching(self, loop: asyncio.AbstractEventLoop, source: object, armed: "asyncio.Future[None]",
                         changed: "asyncio.Future[None]") -> None:
-        """Settle ``changed`` once :attr:`changes` moves from where it was when ``armed`` was
-        settled, or the server stops, waiting :data:`POLL_SECONDS` at a time while anyone waits."""
+        """Settle ``changed`` once :attr:`changes` of ``source`` moves from where it was when
+        ``armed`` was settled, or the server stops, waiting :data:`POLL_SECONDS` at a time while
+        anyone waits on it."""
         try:
-            seen = await loop.run_in_executor(self.pool, self.changes, None, 0.0)
+            seen = await loop.run_in_executor(self.pool, self.changes, source, None, 0.0)
             armed.set_result(None)
-            while self._waiters and not self.stopping.is_set():
-                if await loop.run_in_executor(self.pool, self.changes, seen, POLL_SECONDS) != seen:
+            while self._waiters.get(source) and not self.stopping.is_set():
+                if await loop.run_in_executor(self.pool, self.changes, source, seen, POLL_SECONDS) != seen:
                     break
         except Exception:  # noqa: BLE001 - the store cannot answer: the waiters look, and answer that
             pass
         finally:
-            self._watch = None
+            del self._watches[source]
             for future in (armed, changed):
                 if not future.done():
                     future.set_result(None)

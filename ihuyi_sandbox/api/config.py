@@ -10,6 +10,7 @@ from typing import Any
 
 from ..service.receipts import ReceiptPolicy
 from ..service.records import Retention
+from ..service.workspaces import WorkspacePolicy
 from ..service.scenarios import Scenario, load_file
 
 
@@ -50,8 +51,10 @@ class Config:
     scenarios_dir: str | None = None
     #: where delivery receipts may go besides loopback
     receipt_policy: ReceiptPolicy = field(default_factory=ReceiptPolicy)
-    #: how much of the journal and the inbox to keep
+    #: how much of the journal and the inbox to keep (in each workspace)
     retention: Retention = field(default_factory=Retention)
+    #: how long an unused workspace lives, and how many there may be
+    workspaces: WorkspacePolicy = field(default_factory=WorkspacePolicy)
 
     def to_json(self) -> str:
         """What a worker process needs to build its app, as JSON: everything but the scenario,
@@ -60,6 +63,7 @@ class Config:
         values["receipt_policy"] = {"hosts": sorted(self.receipt_policy.hosts),
                                     "allow_any": self.receipt_policy.allow_any, "served": self.receipt_policy.served}
         values["retention"] = asdict(self.retention)
+        values["workspaces"] = asdict(self.workspaces)
         return json.dumps(values)
 
     @classmethod
@@ -70,5 +74,6 @@ class Config:
         served = tuple(policy["served"]) if policy["served"] else None  # JSON gave a list
         config = cls(scenario=None,
                      receipt_policy=ReceiptPolicy(frozenset(policy["hosts"]), policy["allow_any"], served),
-                     retention=Retention(**values.pop("retention")))
+                     retention=Retention(**values.pop("retention")),
+                     workspaces=WorkspacePolicy(**values.pop("workspaces")))
         return replace(config, **{**values, "allowed_hosts": tuple(values["allowed_hosts"]), "attach": True})

@@ -24,7 +24,7 @@ from .._exceptions import BodyRefused, StoreUnavailable
 from ..service.backend import Outcome, Request
 from ..service.faults import FAULTS
 from ..service.records import Settings
-from ..wire.answers import JSON_CONTENT_TYPE, XML_CONTENT_TYPE, Answer, render_json, render_xml
+from ..wire.answers import Answer, render_json, render_xml
 from ..wire.forms import answer_format, request_params
 from ..wire.replies import Reply, text_reply
 from .bridge import client_host, query_bytes, read_body
@@ -82,8 +82,9 @@ def answer(outcome: Outcome, params: Mapping[str, str], settings: Settings, rout
 def render(answer: Answer, format: str, settings: Settings, num_as_number: bool = False) -> Reply:
     """The answer in the requested format: JSON for ``json``, XML for anything else."""
     if format == "json":
-        return Reply(200, render_json(answer, settings.num_as_string and not num_as_number), JSON_CONTENT_TYPE)
-    return Reply(200, render_xml(answer, settings.namespace), XML_CONTENT_TYPE)
+        return Reply(200, render_json(answer, settings.num_as_string and not num_as_number),
+                     settings.json_content_type)
+    return Reply(200, render_xml(answer, settings.namespace), settings.xml_content_type)
 
 
 def failure(exc: Exception, max_body: int, path: str, http_method: str) -> Reply:

@@ -3,6 +3,10 @@
 What was delivered (``messages``), every request answered (``requests``), the products, accounts
 and lists, templates, handset replies, pushes (``receipts``), scenarios and reset. With an admin
 token configured, every call but ``health`` must carry ``Authorization: Bearer <token>``.
+
+The same blueprint is also mounted under ``/_sandbox/workspaces/<id>/`` (``api/workspaces.py``),
+where every call is that workspace's: :func:`backend` is the one place a view gets its backend
+from, and it knows which. A workspace's own token opens its calls, and no others.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from urllib.parse import urlsplit
 from dataclasses import asdict, replace
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .. import __version__
 from .._exceptions import Invalid, NotFound, ScenarioError
@@ -46,12 +50,33 @@ JSON_TYPE = "application/json"
 TOML_TYPES = ("application/toml", "text/x-toml")
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: what needs no token: the health check and the API's description (the inbox's page and assets,
-#: which hold no data, are another blueprint's)
-OPEN_ENDPOINTS = frozenset({"sandbox.health", "sandbox.openapi"})
+#: which hold no data, are another blueprint's), by view name, wherever it is mounted
+OPEN_VIEWS = frozenset({"health", "openapi"})
+#: the app's extensions: the main backend, and the workspaces (``service.workspaces.Workspaces``)
+BACKEND = "ihuyi_sandbox"
+WORKSPACES = "ihuyi_sandbox.workspaces"
 
 
 def backend() -> Backend:
-    return current_app.extensions["ihuyi_sandbox"]
+    """The backend this call is for: the workspace's its path names, else the sandbox's own."""
+    workspace_id = g.get("workspace_id")
+    if workspace_id is None:
+        return current_app.extensions[BACKEND]
+    found = g.get("workspace_backend")
+    if found is None:
+        g.workspace_backend = found = current_app.extensions[WORKSPACES].get(workspace_id)[1]
+    return found
+
+
+def view_name() -> str:
+    """The view's name without its blueprint's (the same view is mounted twice)."""
+    return (request.endpoint or "").rpartition(".")[2]
+
+
+@bp.url_value_preprocessor
+def pick_workspace(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values and "workspace" in values:
+        g.workspace_id = values.pop("workspace")
 
 
 def error(message: str, status: int = 400, **extra: Any) -> Response:
@@ -72,7 +97,7 @@ def refuse_other_sites() -> Response | None:
     send without asking the server first (415).
     """
     host, name = request.host, _host_name(request.host)
-    if request.endpoint not in OPEN_ENDPOINTS and not _host_allowed(name):
+    if view_name() not in OPEN_VIEWS and not _host_allowed(name):
         return error(f"this sandbox does not answer for Host {host!r} (a guard against DNS rebinding): it "
                      "answers loopback names, IP addresses and the names given with --allowed-host; start it "
                      f"with --allowed-host {name or host} to answer this one", 403)
@@ -81,7 +106,7 @@ def refuse_other_sites() -> Response | None:
     origin = request.headers.get("Origin")
     if origin is not None and (origin == "null" or _origin_netloc(origin) != _netloc(host)):
         return error(f"a call from the web page of another site ({origin}) may not change this sandbox", 403)
-    accepted = (JSON_TYPE, *TOML_TYPES) if request.endpoint == "sandbox.switch_scenario" else (JSON_TYPE,)
+    accepted = (JSON_TYPE, *TOML_TYPES) if view_name() == "switch_scenario" else (JSON_TYPE,)
     if (request.content_type or request.content_length) and request.mimetype not in accepted:
         sent = f"Content-Type {request.mimetype}" if request.content_type else "no Content-Type"
         return error(f"send the body as {' or '.join(accepted)}, not with {sent}", 415, accepted=list(accepted))
@@ -127,16 +152,40 @@ def _netloc(netloc: str) -> str:
 
 @bp.before_request
 def require_token() -> Response | None:
-    """With an admin token configured, every call but :data:`OPEN_ENDPOINTS` must carry it."""
+    """With an admin token configured, every call but :data:`OPEN_VIEWS` must carry it, or, under
+    a workspace's path, that workspace's token (there nothing is open: no answer may tell a
+    caller without one which workspaces exist)."""
+    if view_name() in OPEN_VIEWS and g.get("workspace_id") is None:
+        return None
+    return token_refusal(g.get("workspace_id"))
+
+
+def token_refusal(workspace_id: str | None) -> Response | None:
+    """``None`` if the call may go on: no admin token is configured, or it carries that one, or
+    (with ``workspace_id``) that workspace's."""
     token = current_app.config.get(ADMIN_TOKEN)
-    if not token or request.endpoint in OPEN_ENDPOINTS:
+    if not token:
         return None
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+    given = given.strip() if scheme.lower() == "bearer" else ""
+    if given and hmac.compare_digest(given.encode(), token.encode()):
         return None
-    response = error("this sandbox needs its admin token: send Authorization: Bearer <token>", 401)
+    if given and workspace_id is not None:
+        workspace = current_app.extensions[WORKSPACES].registry.workspace(workspace_id)
+        if workspace is not None and current_app.extensions[WORKSPACES].token_grants(workspace, given):
+            return None
+    whose = "its admin token or this workspace's token" if workspace_id is not None else "its admin token"
+    response = error(f"this sandbox needs {whose}: send Authorization: Bearer <token>", 401)
     response.headers["WWW-Authenticate"] = 'Bearer realm="ihuyi-sandbox"'
     return response
+
+
+@bp.before_request
+def require_workspace() -> None:
+    """A workspace's path names one that exists (after the token: no answer tells a caller
+    without one which workspaces exist)."""
+    if g.get("workspace_id") is not None:
+        backend()
 
 
 @bp.errorhandler(Invalid)
@@ -235,6 +284,7 @@ def latest_message() -> Response:
         if poll:
             poll.deadline = deadline
             poll.ready = lambda: bool(storage.deliveries(mobile=mobile, since=since, product=product, limit=1))
+            poll.source = storage
             return Response(status=204)  # never sent: the server calls again
         time.sleep(POLL_SECONDS)
 
@@ -312,6 +362,11 @@ def create_account() -> Response:
     body = _checked_account_fields(check_fields(json_object(request), ACCOUNT_FIELDS,
                                                 required=frozenset({"apiid", "apikey"})))
     account = Account(**body)
+    workspace_id = g.get("workspace_id")
+    if workspace_id is not None:  # an APIID is one account's across the sandbox: the registry's first
+        registry = current_app.extensions[WORKSPACES].registry
+        if registry.claim_apiids(workspace_id, {account.apiid: account.apiid}).get(account.apiid) != account.apiid:
+            return error(f"account {account.apiid} exists already in this sandbox", 409)
     if not backend().storage.create_account(account):
         return error(f"account {account.apiid} exists already", 409)
     response = jsonify(account_json(account))
@@ -525,7 +580,7 @@ def scenarios() -> Response:
     directory = current_app.config.get(SCENARIOS_DIR)
     for name in scenario_names() + directory_names(directory):
         try:
-            available.append({"name": name, "description": _runtime_scenario(name).description})
+            available.append({"name": name, "description": runtime_scenario(name).description})
         except ScenarioError as exc:
             available.append({"name": name, "error": str(exc)})
     return jsonify(active=describe(backend().active()), available=available)
@@ -544,14 +599,14 @@ def switch_scenario() -> Response:
         return error('send {"name": "<shipped scenario, or file in the --scenarios-dir>"} or '
                      '{"toml": "<scenario text>"}, or a TOML body with Content-Type application/toml')
     try:
-        scenario = _runtime_scenario(spec["name"]) if "name" in spec else parse(spec["toml"], "<inline>")
+        scenario = runtime_scenario(spec["name"]) if "name" in spec else parse(spec["toml"], "<inline>")
         backend().switch(scenario)
     except ScenarioError as exc:
         return error("the scenario does not load; the active one is unchanged", problems=exc.problems)
-    return jsonify(status="switched", active=describe(scenario))
+    return jsonify(status="switched", active=describe(backend().scenario))
 
 
-def _runtime_scenario(name: str) -> Scenario:
+def runtime_scenario(name: str) -> Scenario:
     path = runtime_path(name, current_app.config.get(SCENARIOS_DIR))
     return parse(read_file(path), str(path))
 

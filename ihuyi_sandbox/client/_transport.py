@@ -1,5 +1,5 @@
-"""One POST over http.client, within a deadline for the whole exchange, its failures described
-in plain words as :class:`~ihuyi_sandbox.errors.TransportError`."""
+"""One request (a POST, or a GET) over http.client, within a deadline for the whole exchange, its
+failures described in plain words as :class:`~ihuyi_sandbox.errors.TransportError`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ MAX_BODY = 64 * 1024
 
 
 def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
-    """(status, Content-Type, body) of one POST, on a fresh connection, within ``timeout``.
+    """(status, Content-Type, body) of one POST of a form, on a fresh connection, within ``timeout``."""
+    return send("POST", url, body, timeout)
+
+
+def send(method: str, url: str, body: bytes | None, timeout: float) -> tuple[int, str, bytes]:
+    """(status, Content-Type, body) of one request (a ``body`` is a form), on a fresh connection,
+    within ``timeout``.
 
     http.client rather than urllib: no redirects followed (a redirected POST could be replayed),
     no proxy picked from the environment, and direct control of the socket for the deadline.
@@ -24,15 +30,16 @@ def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
     parts = urllib.parse.urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
-    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-               "User-Agent": f"ihuyi-sandbox-client/{__version__}", "Connection": "close"}
+    headers = {"User-Agent": f"ihuyi-sandbox-client/{__version__}", "Connection": "close"}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
     deadline = _Deadline(timeout)
     connected = sent = False
     try:
         connection.connect()
         connected = True
         deadline.watch(connection.sock)
-        connection.request("POST", f"{parts.path}?{parts.query}", body, headers)
+        connection.request(method, f"{parts.path}?{parts.query}" if parts.query else parts.path or "/", body, headers)
         sent = True
         response = connection.getresponse()
         data = response.read(MAX_BODY + 1)

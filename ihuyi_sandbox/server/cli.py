@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
+import shutil
 import socket
 import sqlite3
 import sys
+import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from .. import __version__
 from .._banner import BANNER_END
 from .._exceptions import PortUnavailable, ScenarioError, StoreRefused, StoreUnavailable
-from .._loopback import is_loopback
+from .._loopback import is_loopback, opener
 from ..api.config import Config, default_db_path
 from ..client.cli import add_commands
+from ..conform.cli import add_command as add_conform
 from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
-from ..service.records import MAX_INTEGER, Account, Retention
+from ..service.records import MAX_INTEGER, MAX_WORKSPACES, Account, Retention
 from ..storage import masked
 from ..service.scenarios import load_file, scenario_names, shipped_dir
+from ..service.workspaces import WorkspacePolicy
 
 
 #: the banner's last line: once it is printed, the server is up and has said everything
@@ -50,10 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=None,
-                       help="SQLite file holding the state, or postgresql://USER@HOST:PORT/DBNAME to share one "
-                            f"state among several instances (default: {default_db_path()})")
+                       help="SQLite file holding the state (:memory: for a throw-away one, removed when the "
+                            "server stops), or postgresql://USER@HOST:PORT/DBNAME to share one state among "
+                            f"several instances (default: {default_db_path()})")
     serve.add_argument("--db-pool", type=_count(1000), default=None, metavar="N",
-                       help="with PostgreSQL: the most connections each worker opens (default: 8)")
+                       help="with PostgreSQL: the most connections each worker opens per store (default: 8)")
     serve.add_argument("--workers", type=_count(64), default=1,
                        help="worker processes; one event loop answers thousands of calls a second, and "
                             "SQLite takes one writer at a time, so more workers take turns on its lock "
@@ -88,8 +96,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--body-timeout", type=_span(86400), default=Config.body_timeout, metavar="SECONDS",
                        help="answer 408 to a request whose body has not arrived this long after its head "
                             "(default: %(default)g)")
+    serve.add_argument("--workspace-idle", type=_span(365 * 86400), default=WorkspacePolicy.idle_seconds,
+                       metavar="SECONDS", help="remove a workspace unused for this long (default: %(default)g)")
+    serve.add_argument("--max-workspaces", type=_count(MAX_WORKSPACES), default=WorkspacePolicy.max_workspaces, metavar="N",
+                       help="the most workspaces at once (default: %(default)s)")
     serve.add_argument("--access-log", action="store_true", help="log every request to standard output")
     serve.set_defaults(run=_serve)
+
+    workspaces = commands.add_parser("workspaces", help="create, list or delete the workspaces of a running sandbox")
+    workspace_commands = workspaces.add_subparsers(title="workspace commands", required=True, metavar="COMMAND")
+    for name, help_text in (("create", "a new workspace; prints it as JSON, with its accounts (and token)"),
+                            ("list", "the workspaces, as JSON"), ("delete", "remove a workspace and all in it")):
+        command = workspace_commands.add_parser(name, help=help_text)
+        command.add_argument("--url", default=os.environ.get("IHUYI_SANDBOX_URL", "http://127.0.0.1:8080"),
+                             help="the sandbox (default: $IHUYI_SANDBOX_URL, else %(default)s)")
+        command.add_argument("--token", default=os.environ.get("IHUYI_SANDBOX_ADMIN_TOKEN"),
+                             help="its admin token, or a workspace's for delete (default: $IHUYI_SANDBOX_ADMIN_TOKEN)")
+        if name == "create":
+            command.add_argument("--scenario", help="a scenario the sandbox knows by name (default: its active one)")
+            command.add_argument("--toml", metavar="FILE", help="a local scenario file to send instead")
+        if name == "delete":
+            command.add_argument("id", help="the workspace's id")
+        command.set_defaults(run=_workspaces, action=name)
 
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
     scenario_commands = scenarios.add_subparsers(title="scenario commands", required=True, metavar="COMMAND")
@@ -99,7 +127,47 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.set_defaults(run=_scenarios_check)
     add_commands(commands)
+    add_conform(commands)
     return parser
+
+
+def _workspaces(args: argparse.Namespace) -> int:
+    """One call of ``/_sandbox/workspaces``, its answer printed as JSON."""
+    method, path, body = {"create": ("POST", "", {}), "list": ("GET", "", None),
+                          "delete": ("DELETE", f"/{getattr(args, 'id', '')}", None)}[args.action]
+    if args.action == "create":
+        if args.scenario and args.toml:
+            print("ihuyi-sandbox: give --scenario or --toml, not both", file=sys.stderr)
+            return 2
+        if args.scenario:
+            body = {"scenario": args.scenario}
+        elif args.toml:
+            try:
+                body = {"toml": open(args.toml, encoding="utf-8").read()}
+            except OSError as error:
+                print(f"ihuyi-sandbox: --toml {args.toml}: {error.strerror}", file=sys.stderr)
+                return 2
+    url = args.url.rstrip("/")
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    if args.token:
+        headers["Authorization"] = f"Bearer {args.token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_sandbox/workspaces{path}", data=data, method=method, headers=headers)
+    try:
+        with opener(url).open(request, timeout=30) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        try:
+            reason = json.loads(error.read()).get("error", error.reason)
+        except ValueError:
+            reason = error.reason
+        print(f"ihuyi-sandbox: {method} {url}/_sandbox/workspaces{path}: HTTP {error.code}: {reason}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as error:
+        print(f"ihuyi-sandbox: no answer from the sandbox at {url}: {getattr(error, 'reason', error)}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0
 
 
 def _integer(text: str) -> int:
@@ -155,14 +223,20 @@ def _address(host: str) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    db = args.db or default_db_path()
+    if db == ":memory:":  # the workers are processes of their own: a throw-away file they share instead
+        throwaway = tempfile.mkdtemp(prefix="ihuyi-sandbox-")
+        try:
+            return _serve_on(args, os.path.join(throwaway, "sandbox.db"))
+        finally:
+            shutil.rmtree(throwaway, ignore_errors=True)
+    return _serve_on(args, db)
+
+
+def _serve_on(args: argparse.Namespace, db: str) -> int:
     from ..api.app import backend_of, create_app
     from .serve import claim_port, serve
 
-    db = args.db or default_db_path()
-    if db == ":memory:" and args.workers > 1:
-        print("ihuyi-sandbox: --db :memory: cannot be shared by several workers; use --workers 1 or a file",
-              file=sys.stderr)
-        return 2
     try:
         scenario = load_file(args.scenario)
     except ScenarioError as error:
@@ -185,7 +259,8 @@ def _serve(args: argparse.Namespace) -> int:
                     scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
                     idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, db_pool=args.db_pool,
-                    allowed_hosts=(*args.allowed_host, args.host, host))
+                    allowed_hosts=(*args.allowed_host, args.host, host),
+                    workspaces=WorkspacePolicy(args.workspace_idle, args.max_workspaces))
     try:
         app = create_app(config)
     except ScenarioError as error:
@@ -209,7 +284,9 @@ def _serve(args: argparse.Namespace) -> int:
         lines += [f"  health        {url}/_sandbox/health",
                   f"  inbox         {url}/_sandbox/" + ("  (admin token required)" if args.admin_token else ""),
                   f"  database      {storage.path}",
-                  f"  scenario      {scenario.name}: {scenario.description}"]
+                  f"  scenario      {scenario.name}: {scenario.description}",
+                  f"  workspaces    {url}/_sandbox/workspaces  (at most {args.max_workspaces}, each removed after "
+                  f"{args.workspace_idle:g} s unused)"]
         width = max((len(a.apiid) for a in accounts), default=0)
         lines += [f"  account       APIID {a.apiid:{width}}  APIKEY {a.apikey}  ({account_products(a)}, "
                   f"seed balance {a.balance})" for a in accounts]

@@ -11,6 +11,8 @@ account's reply URL, and go the same way: the same retries, policy and record of
 
 Every worker process runs a :class:`Dispatcher` thread, but only the holder of a lease in the
 store sends: one dispatcher for the whole server, taken over within seconds if its worker dies.
+Each workspace is a store of its own, with its own lease, queue and retention; the holder of the
+main store's lease also removes the workspaces unused for too long.
 Each attempt is claimed in a transaction before it is sent, so it is made once, never twice,
 and an attempt cut short by a crash counts as a failed one. The lease holder also approves, each
 round, the pending templates whose review is due, and queues their review pushes.
@@ -29,8 +31,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Protocol
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from .._exceptions import StoreUnavailable
@@ -47,6 +49,9 @@ LEASE = "receipt-dispatcher"
 LEASE_SECONDS = 5.0
 POLL_SECONDS = 0.1
 PRUNE_SECONDS = 5.0
+#: the workspaces' stores get a round every this many of the main store's: a hundred idle
+#: workspaces would otherwise cost a hundred stores' reads ten times a second
+WORKSPACE_ROUNDS = 5
 
 
 def send(receipt: Receipt, form: dict[str, str], timeout: float,
@@ -151,22 +156,34 @@ class Dispatching(State, Journal, ReceiptQueue, Protocol):
     """What the dispatcher needs of the store: the receipt queue, the journal it keeps bounded, and
     the templates it reviews."""
 
+    path: str
+
+
+#: a store to dispatch for, and how to read its active settings
+Source = tuple[Dispatching, Callable[[], Settings]]
+
 
 class Dispatcher:
     """Sends due receipts from one worker at a time (see the module's docstring), and keeps the
-    journal within its :class:`~ihuyi_sandbox.service.records.Retention` while it holds the lease.
-    ``form_of`` renders a receipt's fields (its product's :meth:`~ihuyi_sandbox.service.products.Product.receipt_form`)."""
+    journal within its :class:`~ihuyi_sandbox.service.records.Retention` while it holds the lease,
+    for the main store and each of ``more()`` (the workspaces'). ``form_of`` renders a receipt's
+    fields (its product's :meth:`~ihuyi_sandbox.service.products.Product.receipt_form`); ``expire``
+    runs with each prune of the main store."""
 
     def __init__(self, storage: "Dispatching", settings: Callable[[], Settings], policy: ReceiptPolicy,
                  form_of: Callable[[Receipt], dict[str, str]], clock: Callable[[], float] = time.time,
-                 retention: Retention = Retention()) -> None:
+                 retention: Retention = Retention(), more: Callable[[], Iterable[Source]] = tuple,
+                 expire: Callable[[], object] = lambda: None) -> None:
         self.storage = storage
         self.form_of = form_of
         self.settings = settings
         self.policy = policy
         self.clock = clock
         self.retention = retention
-        self._pruned_at = 0.0
+        self.more = more
+        self.expire = expire
+        self._pruned_at: dict[str, float] = {}
+        self._rounds = -1
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="receipt")
@@ -191,24 +208,43 @@ class Dispatcher:
                 log.exception("receipt dispatcher: this round failed; trying again")
 
     def tick(self) -> list[Receipt]:
-        """One round: if this dispatcher holds the lease, claim what is due and send it."""
+        """One round: for each store whose lease this dispatcher holds, claim what is due and send it."""
+        claimed = self._round(self.storage, self.settings, main=True)
+        self._rounds += 1
+        if self._rounds % WORKSPACE_ROUNDS:
+            return claimed
+        sources = list(self.more())
+        for storage, settings in sources:
+            try:
+                claimed += self._round(storage, settings)
+            except StoreUnavailable:
+                pass
+            except Exception:  # one workspace's bad moment (removed meanwhile, say) must not stop the others
+                log.exception("receipt dispatcher: a workspace's round failed; trying again")
+        alive = {self.storage.path, *(storage.path for storage, _ in sources)}
+        self._pruned_at = {path: at for path, at in self._pruned_at.items() if path in alive}
+        return claimed
+
+    def _round(self, storage: "Dispatching", settings_of: Callable[[], Settings], *, main: bool = False) -> list[Receipt]:
         now = self.clock()
-        if not self.storage.hold_lease(LEASE, self.owner, now, LEASE_SECONDS):
+        if not storage.hold_lease(LEASE, self.owner, now, LEASE_SECONDS):
             return []
-        if now - self._pruned_at >= PRUNE_SECONDS:  # the lease holder also keeps the journal bounded
-            self._pruned_at = now
-            self.storage.prune(keep=self.retention.max_rows, before=now - self.retention.max_age_seconds)
-            self.storage.checkpoint()
-        review_due(self.storage, now)  # their pushes are claimed below, in this very round
-        settings = self.settings()
-        claimed = self.storage.claim_receipts(
+        if now - self._pruned_at.get(storage.path, 0.0) >= PRUNE_SECONDS:  # the holder keeps the journal bounded
+            self._pruned_at[storage.path] = now
+            storage.prune(keep=self.retention.max_rows, before=now - self.retention.max_age_seconds)
+            storage.checkpoint()
+            if main:
+                self.expire()
+        review_due(storage, now)  # their pushes are claimed below, in this very round
+        settings = settings_of()
+        claimed = storage.claim_receipts(
             now, limit=32, stale_before=now - settings.receipt_timeout_seconds - LEASE_SECONDS - 5,
             max_attempts=MAX_ATTEMPTS, retry_seconds=settings.receipt_retry_seconds)
         for receipt in claimed:
-            self._pool.submit(self._attempt, receipt, settings)
+            self._pool.submit(self._attempt, storage, receipt, settings)
         return claimed
 
-    def _attempt(self, receipt: Receipt, settings: Settings) -> None:
+    def _attempt(self, storage: "Dispatching", receipt: Receipt, settings: Settings) -> None:
         # claimed receipts must be finished here: the pool drops what this raises, and the stale
         # sweep would later blame a stop of the sandbox
         try:
@@ -222,7 +258,7 @@ class Dispatcher:
             attempt = ReceiptAttempt(self.clock(), receipt.url, None, "", f"the sandbox failed: {exc!r}")
             delivered = False
         try:
-            self.storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
+            storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
                                         retry_seconds=settings.receipt_retry_seconds)
         except StoreUnavailable:
             pass  # the store logs the spell once; the stale sweep counts the attempt

@@ -33,7 +33,7 @@ from .._loopback import opener
 from ..api.config import Config
 from ..service.products import receipt_form
 from ..service.stores import Storage
-from .dispatcher import Dispatcher
+from .dispatcher import Dispatcher, Source
 
 if TYPE_CHECKING:
     from ..api.app import SandboxRSGI
@@ -190,14 +190,19 @@ def _announce_when_up(storage: Storage) -> None:
 
 def worker_app() -> SandboxRSGI:
     """The RSGI app of one worker process: it joins the state the arbiter prepared."""
-    from ..api.app import SandboxRSGI, backend_of, create_app
+    from ..api.app import SandboxRSGI, backend_of, create_app, workspaces_of
 
     settings = json.loads(os.environ[ENV])
     config = Config.from_json(settings["config"])
     app = create_app(config)
     backend = backend_of(app)
+    workspaces = workspaces_of(app)
+
+    def more() -> list[Source]:
+        return [(b.storage, b.active_settings) for b in workspaces.each()]
+
     # each worker runs one; one at a time sends (see dispatcher.py)
-    Dispatcher(backend.storage, lambda: backend.active().settings, backend.policy, receipt_form,
-               retention=config.retention).start()
+    Dispatcher(backend.storage, backend.active_settings, backend.policy, receipt_form,
+               retention=config.retention, more=more, expire=workspaces.expire).start()
     _announce_when_up(backend.storage)
     return SandboxRSGI(app, threads=settings["threads"], body_timeout=config.body_timeout)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from functools import lru_cache, partial
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from .._exceptions import ScenarioError
 from ..wire.answers import OK, Answer, Method
@@ -49,28 +49,53 @@ class Request(NamedTuple):
     client_ip: str
 
 
+class Elsewhere(NamedTuple):
+    """A request on a workspace's account, to be answered by that workspace."""
+
+    workspace: str
+
+
+class Router(Protocol):
+    """Where the workspaces' backends are (``service/workspaces.py``)."""
+
+    def routed(self, workspace_id: str) -> "Backend | None": ...
+
+
+def _same(scenario: Scenario) -> Scenario:
+    return scenario
+
+
 class Backend:
     """Answers provider requests against a :class:`Storage` under the active :class:`Scenario`,
-    journaling every one."""
+    journaling every one.
+
+    A workspace's backend is one of these on the workspace's own store, whose ``adapt`` gives each
+    scenario it is handed the workspace's APIIDs; the main backend's :attr:`router` hands it the
+    requests on those APIIDs."""
 
     def __init__(self, storage: Storage, scenario: Scenario, clock: Callable[[], float] = time.time,
-                 policy: ReceiptPolicy = ReceiptPolicy()) -> None:
+                 policy: ReceiptPolicy = ReceiptPolicy(),
+                 adapt: Callable[[Scenario], Scenario] = _same) -> None:
         self.storage = storage
         self.clock = clock
         self.policy = policy
-        self._use(scenario, version=-1)
+        self.adapt = adapt
+        #: the workspaces' backends, for the main backend (``None``: no workspaces)
+        self.router: Router | None = None
+        self._use(adapt(scenario), version=-1)
         self._watched: tuple[float, float] = (0.0, self._mtime())
         #: the edited file being read and checked, see :meth:`_watch`
         self._loading: tuple[str, Future[Scenario]] | None = None
 
     @classmethod
-    def attach(cls, storage: Storage, *, policy: ReceiptPolicy = ReceiptPolicy()) -> "Backend":
+    def attach(cls, storage: Storage, *, policy: ReceiptPolicy = ReceiptPolicy(),
+               adapt: Callable[[Scenario], Scenario] = _same) -> "Backend":
         """A backend for the scenario a running server already made active in ``storage``."""
         active = storage.active_scenario()
         if active is None:
             raise RuntimeError("the database holds no active scenario: start the server, not a worker")
         version, source, text = active
-        backend = cls(storage, parse(text, source), policy=policy)
+        backend = cls(storage, parse(text, source), policy=policy, adapt=adapt)
         backend._version = version
         return backend
 
@@ -78,6 +103,10 @@ class Backend:
     @property
     def settings(self) -> Settings:
         return self.scenario.settings
+
+    def active_settings(self) -> Settings:
+        """The settings of the scenario active now for every worker."""
+        return self.active().settings
 
     def start(self, *, keep_state: bool) -> None:
         """Make this backend's scenario the store's active one; keep the state only if asked and
@@ -90,6 +119,7 @@ class Backend:
 
     def switch(self, scenario: Scenario) -> None:
         """Make ``scenario`` active for every worker and reset the state to its start."""
+        scenario = self.adapt(scenario)
         self.check(scenario)
         version = self.storage.activate(scenario.text, scenario.source, reset_to=scenario.seed)
         self._use(scenario, version)
@@ -124,7 +154,7 @@ class Backend:
             return
         version, source, text = active
         try:
-            scenario = parse(text, source) if text else self.scenario
+            scenario = self.adapt(parse(text, source)) if text else self.scenario
         except ScenarioError:
             scenario = self.scenario
         self._use(scenario, version)
@@ -161,7 +191,7 @@ class Backend:
         if source != self.scenario.source:  # switched meanwhile: the edit is to a file no longer active
             return
         try:
-            scenario = loading.result()
+            scenario = self.adapt(loading.result())
         except ScenarioError as exc:
             more = f" (and {exc.count - 1} more: ihuyi-sandbox scenarios check lists them)" if exc.count > 1 else ""
             log.warning("scenario %s changed but keeps its old rules: %s%s", source, exc.problems[0], more)
@@ -171,7 +201,7 @@ class Backend:
             log.warning("scenario %s reloaded: %d rules", scenario.source, len(scenario.rules))
 
     # -- requests ---------------------------------------------------------------------------------
-    def handle_many(self, calls: Sequence[Request]) -> list[Outcome | Exception]:
+    def handle_many(self, calls: Sequence[Request], *, route: bool = True) -> list[Outcome | Exception]:
         """Handle requests that arrived together in one
         transaction, in order: one commit for all, which is what makes the server fast.
 
@@ -182,25 +212,51 @@ class Backend:
         commit, nothing is durable and every request gets that error. It never raises: every
         request gets its outcome or its exception. Never call it inside a
         transaction: it would join it, and a replay would apply requests twice.
+
+        Requests on a workspace's account are left out of the transaction (nothing is written
+        for them here) and handed to that workspace's backend after it, in one batch each.
         """
         try:
             self._watch(self.clock())
         except Exception:  # a scenario that cannot be reloaded now must not fail the requests
             log.exception("scenario %s: checking the file for edits failed", self.scenario.source)
-        outcomes: list[Outcome | Exception] = []
+        outcomes: list[Outcome | Elsewhere | Exception] = []
         began = False
+        route = route and self.router is not None
         try:
             scenario = self.scenario
             matched = [matching(scenario.rules, _call(call)) for call in calls]
             with self.storage.transaction():
                 began = True
                 for call, candidates in zip(calls, matched):
-                    outcomes.append(self._handle(call, candidates, scenario))
+                    outcomes.append(self._handle(call, candidates, scenario, route))
         except Exception as exc:  # noqa: BLE001 - the requests' answer
             if began and len(outcomes) < len(calls) and len(calls) > 1:
-                return [self.handle_many([call])[0] for call in calls]
+                return [self.handle_many([call], route=route)[0] for call in calls]
             return [exc] * len(calls)
-        return outcomes
+        if route:
+            self._hand_on(calls, outcomes)
+        return outcomes  # type: ignore[return-value] # every Elsewhere was replaced
+
+    def _hand_on(self, calls: Sequence[Request], outcomes: list[Outcome | Elsewhere | Exception]) -> None:
+        """Answer the requests left to workspaces, each workspace's in one batch; one removed
+        meanwhile leaves them to this backend, which knows no such account."""
+        batches: dict[str, list[int]] = {}
+        for i, outcome in enumerate(outcomes):
+            if isinstance(outcome, Elsewhere):
+                batches.setdefault(outcome.workspace, []).append(i)
+        for workspace_id, indexes in batches.items():
+            batch = [calls[i] for i in indexes]
+            try:
+                backend = self.router.routed(workspace_id)  # type: ignore[union-attr] # route needs one
+            except Exception as exc:  # noqa: BLE001 - its store cannot be opened: the requests' answer
+                log.exception("workspace %s: its store cannot be opened", workspace_id)
+                answers: list[Outcome | Exception] = [exc] * len(batch)
+            else:
+                answers = (backend.handle_many(batch) if backend is not None
+                           else self.handle_many(batch, route=False))
+            for i, answer in zip(indexes, answers):
+                outcomes[i] = answer
 
     def handle(self, call: Request) -> Outcome:
         """Decide, apply and journal one request; the answer is only returned once it is durable."""
@@ -209,12 +265,15 @@ class Backend:
             raise outcome
         return outcome
 
-    def _handle(self, request: Request, candidates: tuple[Rule, ...], matched_by: Scenario) -> Outcome:
+    def _handle(self, request: Request, candidates: tuple[Rule, ...], matched_by: Scenario,
+                route: bool = False) -> Outcome | Elsewhere:
         _, method_name, params, client_ip = request
         now = self.clock()
         settings = self.settings
         account, mobile = params.get("account", ""), params.get("mobile", "")
         facts = self.storage.facts(account, mobile, client_ip)
+        if route and facts.workspace is not None and facts.account is None:
+            return Elsewhere(facts.workspace)
         if facts.scenario_version != self._version:
             self._refresh()
         product = resolve(request.candidates, facts.account, params)

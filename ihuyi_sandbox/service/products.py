@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
@@ -134,9 +134,11 @@ class Product:
 
     # -- derived ---------------------------------------------------------------------------------
     def api(self, settings: Settings | None = None) -> Api:
-        """Its methods under ``settings`` (its message set and id element), built once per pair."""
+        """Its methods under ``settings`` (its message set, id element and replaced texts), built
+        once per combination."""
         settings = settings or _DEFAULT_SETTINGS
-        return _api(self, settings.message_set, settings.voice_id_element)
+        replaced = settings.messages_of(self.name) if settings.messages else ()
+        return _api(self, settings.message_set, settings.voice_id_element, replaced)
 
     def method(self, name: str, settings: Settings | None = None) -> Method | None:
         """The method called ``name`` (the query's ``method=``, case-sensitive), or ``None``."""
@@ -155,8 +157,14 @@ _DEFAULT_SETTINGS = Settings()
 
 
 @lru_cache(maxsize=64)
-def _api(product: Product, message_set: str, voice_id_element: str) -> Api:
-    return product.build_api(message_set, voice_id_element)
+def _api(product: Product, message_set: str, voice_id_element: str,
+         replaced: tuple[tuple[str, int, str], ...] = ()) -> Api:
+    api = product.build_api(message_set, voice_id_element)
+    if not replaced:
+        return api
+    return Api(tuple(replace(method, messages={**method.messages, **{code: text for name, code, text in replaced
+                                                                      if name == method.name}})
+                     for method in api.methods))
 
 
 # -- the registry --------------------------------------------------------------------------------

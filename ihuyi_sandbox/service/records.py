@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..wire.answers import DEFAULT_NAMESPACE
+from ..wire.answers import DEFAULT_NAMESPACE, JSON_CONTENT_TYPE, XML_CONTENT_TYPE
 
 DEMO_APIID = "V00000001"
 DEMO_APIKEY = "0123456789abcdef0123456789abcdef"
@@ -82,6 +82,15 @@ class Settings:
     #: seconds until a template added with AddTemplate is approved (and its review pushed); a
     #: scenario's templates may say otherwise
     template_review_seconds: float = 0.0
+    #: the Content-Type header of XML answers, and of JSON answers (§4: no real one was captured)
+    xml_content_type: str = XML_CONTENT_TYPE
+    json_content_type: str = JSON_CONTENT_TYPE
+    #: texts that replace the message set's: (product, method, code, text), in any order
+    messages: tuple[tuple[str, str, int, str], ...] = ()
+
+    def messages_of(self, product: str) -> tuple[tuple[str, int, str], ...]:
+        """The texts replaced for ``product``: (method, code, text)."""
+        return tuple((method, code, text) for name, method, code, text in self.messages if name == product)
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,33 @@ class Facts(NamedTuple):
     mobile_blacklisted: bool = False
     #: bumped whenever the active scenario changes, so every worker notices
     scenario_version: int = 0
+    #: the workspace whose account the APIID is, when it is none of this store's accounts
+    workspace: str | None = None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace: a scenario and state of its own in the same sandbox, for one test suite among
+    many. Its accounts' APIIDs are the sandbox's own (unique across it); requests on them are
+    answered by the workspace."""
+
+    id: str
+    created: float
+    #: when it last served a request or a call of the sandbox API (its idle time counts from it)
+    used: float
+    #: the SHA-256 of the token that grants access to it alone ("" for none)
+    token_hash: str = ""
+    #: the scenario it was created with (a name or ``<inline>``)
+    scenario: str = ""
+    #: its place among the workspaces alive (1 up): its store issues ids from ``slot`` times
+    #: :data:`WORKSPACE_IDS` on, so that no two workspaces ever hand out the same id
+    slot: int = 0
+
+
+#: how many ids each workspace's store has to itself, and how many workspaces there may be at
+#: once: a delivery's id is 20 digits, the second and 10 digits of its journal id (ten billion)
+WORKSPACE_IDS = 10**7
+MAX_WORKSPACES = 999
 
 
 class JournalEntry(NamedTuple):

@@ -1,17 +1,21 @@
-"""What the service needs of where state lives, as four small protocols: the state (accounts,
-lists, the active scenario and deliveries), the journal, the shared counters and the receipt
-queue. ``storage/`` implements them (SQLite for one machine, PostgreSQL for several instances on
-one database) and nothing above them changes. Any method may raise
-:class:`~ihuyi_sandbox._exceptions.StoreUnavailable` (a database that cannot be reached), and
-any that writes :class:`~ihuyi_sandbox._exceptions.WriteFailed`.
+"""What the service needs of where state lives, as five small protocols: the state (accounts,
+lists, the active scenario and deliveries), the journal, the shared counters, the receipt queue
+and the workspace registry. ``storage/`` implements them (SQLite for one machine, PostgreSQL for
+several instances on one database) and nothing above them changes. Any method may raise
+:class:`~ihuyi_sandbox._exceptions.StoreUnavailable` (a database that cannot be reached), and any
+that writes :class:`~ihuyi_sandbox._exceptions.WriteFailed`.
+
+A workspace is a store of its own (``storage.open_storage(db, workspace=...)``); the registry
+lives in the main store, which is the only one whose :meth:`State.facts` names workspaces.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from .records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Reply, Seed, Template
+from .records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Reply, Seed, Template, Workspace
 
 
 class State(Protocol):
@@ -21,6 +25,9 @@ class State(Protocol):
         """One transaction that every write of this thread inside it joins, committed at the end
         or rolled back by an exception; inside another, it joins that one. The other three
         protocols' writes join it too."""
+
+    def number_from(self, first: int) -> None:
+        """Issue journal ids (and so delivery ids) above ``first`` from now on."""
 
     def reset(self, seed: Seed) -> None:
         """Replace accounts, blacklist and refused IPs by ``seed``; clear deliveries, journal
@@ -34,7 +41,8 @@ class State(Protocol):
         """(version, source, text) of the active scenario; ``None`` for a never-seeded store."""
 
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
-        """The account, and whether the IP is refused and the mobile blacklisted, in one read."""
+        """The account, and whether the IP is refused and the mobile blacklisted, in one read;
+        for an APIID that is no account here but a workspace's, that workspace."""
 
     def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
         """Atomically take one unit from the account, record the delivery of ``entry``'s
@@ -52,7 +60,7 @@ class State(Protocol):
     def accounts(self) -> list[Account]: ...
 
     def create_account(self, account: Account) -> bool:
-        """``False`` if the APIID exists already."""
+        """``False`` if the APIID exists already (here, or as a workspace's)."""
 
     def update_account(self, apiid: str, **fields: object) -> bool:
         """``False`` if there is no such account."""
@@ -141,7 +149,37 @@ class ReceiptQueue(Protocol):
                  limit: int = 100, kind: str | None = None) -> list[Receipt]: ...
 
 
-class Storage(State, Journal, Counters, ReceiptQueue, Protocol):
-    """All four, in one store that can be closed: what the server opens."""
+class Registry(Protocol):
+    """The workspaces, and which APIIDs are theirs: each APIID is one account's across the sandbox."""
+
+    def add_workspace(self, workspace: Workspace) -> Workspace | None:
+        """Register the workspace in the lowest free slot (its ``slot`` ignored), 1 to
+        :data:`~ihuyi_sandbox.service.records.MAX_WORKSPACES`; ``None`` if the id is taken."""
+
+    def workspace(self, workspace_id: str) -> Workspace | None: ...
+
+    def workspaces(self) -> list[Workspace]:
+        """Oldest first."""
+
+    def touch_workspace(self, workspace_id: str, now: float) -> None:
+        """Note that the workspace was used at ``now``."""
+
+    def remove_workspace(self, workspace_id: str) -> bool:
+        """Forget the workspace and its APIIDs; ``False`` if there is none."""
+
+    def claim_apiids(self, workspace_id: str, wanted: Mapping[str, str]) -> dict[str, str]:
+        """Give the workspace an APIID for each template APIID (a key of ``wanted``): the one it
+        has already, else the candidate (its value) if no account or workspace has it. The
+        templates whose candidate was taken are missing from the answer (draw another)."""
+
+    def workspace_apiids(self, workspace_id: str) -> dict[str, str]:
+        """The workspace's APIIDs by the template APIID each was made from."""
+
+
+class Storage(State, Journal, Counters, ReceiptQueue, Registry, Protocol):
+    """All five, in one store that can be closed: what the server opens."""
+
+    #: where it is: a file path, ``:memory:`` or a database URL
+    path: str
 
     def close(self) -> None: ...

@@ -4,7 +4,7 @@ Several sandboxes on several machines, each pointed at one database URL, act as 
 is the SQLite one (:mod:`.sqlite`, the same version number) and so is every statement the two
 spell alike: :class:`PostgresStorage` runs :class:`~.sqlite.SQLiteStorage`'s own methods
 through a connection that takes SQLite's ``?`` placeholders, and overrides only what PostgreSQL
-spells differently (the statements in :data:`_SPELLED`, the schema, a delivery, the facts).
+spells differently (the statements in :data:`_SPELLED`, the schema, a delivery, the sequences).
 
 Every write is one transaction that first takes a transaction-level advisory lock of the schema:
 the writers of every instance take turns, as SQLite's write lock has them do, so whatever the
@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import sqlite3
 import threading
 import weakref
 from functools import lru_cache
@@ -44,10 +46,9 @@ except ImportError as missing:  # the optional extra: open_storage names it
 
 from .._exceptions import StoreRefused, StoreUnavailable, WriteFailed
 from . import masked
-from ..service.records import Facts, JournalEntry, Seed
+from ..service.records import JournalEntry, Seed
 from .sqlite import (_ACCOUNT_INSERT, _DELIVERY_VOICE_ID, _FACTS, _JOURNAL_INSERT, _LISTS, _OWN_NAMES, _VOICE_ID,
-                     DEFAULT_OUTCOME, SCHEMA_VERSION, SQLiteStorage, _account, _account_row, _journal_row,
-                     _WriteHealth)
+                     DEFAULT_OUTCOME, SCHEMA_VERSION, SQLiteStorage, _journal_row, _WriteHealth)
 
 log = logging.getLogger("ihuyi_sandbox")
 # the pool warns of every failed connection attempt while the database is down; the store says it
@@ -113,30 +114,45 @@ SCHEMA = (
     f"""CREATE TABLE replies (
     id {_ID}, time double precision NOT NULL, account text NOT NULL, mobile text NOT NULL,
     content text NOT NULL, smsid text NOT NULL)""",
+    *(_REGISTRY := (
+        """CREATE TABLE workspaces (
+    id text PRIMARY KEY, created double precision NOT NULL, used double precision NOT NULL,
+    token_hash text NOT NULL DEFAULT '', scenario text NOT NULL DEFAULT '', slot bigint NOT NULL UNIQUE)""",
+        """CREATE TABLE workspace_accounts (
+    apiid text PRIMARY KEY, workspace text NOT NULL, template text NOT NULL, UNIQUE (workspace, template))""")),
     "INSERT INTO meta (key, value) VALUES ('scenario_version', '0')",
     f"INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')",
 )
 
+#: how a schema of an earlier version is brought up to this one, by the version it is at
+_UPGRADES = {3: _REGISTRY}
+
 #: the statements of :class:`~.sqlite.SQLiteStorage` that PostgreSQL spells differently, by
-#: their SQLite text; every other one runs as it is, its ``?`` placeholders made ``%s``
+#: their SQLite text, in PostgreSQL's words but with SQLite's placeholders (``?``, ``?1``), which
+#: every statement has made PostgreSQL's (:func:`_spelled`)
 _SPELLED = {
     "INSERT OR REPLACE INTO meta VALUES (?, ?)":
-        "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     "INSERT OR REPLACE INTO counters VALUES (?, ?)":
-        "INSERT INTO counters VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        "INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     "UPDATE meta SET value = value + 1 WHERE key = 'scenario_version' RETURNING value":
         "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'scenario_version' RETURNING value::bigint",
     "INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value RETURNING value":
-        "INSERT INTO counters VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = counters.value + excluded.value "
+        "INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = counters.value + excluded.value "
         "RETURNING value",
-    **{f"INSERT OR IGNORE INTO {table} VALUES (?)": f"INSERT INTO {table} VALUES (%s) ON CONFLICT DO NOTHING"
+    "UPDATE workspaces SET used = max(used, ?) WHERE id = ?": "UPDATE workspaces SET used = greatest(used, ?) WHERE id = ?",
+    **{f"INSERT OR IGNORE INTO {table} VALUES (?)": f"INSERT INTO {table} VALUES (?) ON CONFLICT DO NOTHING"
        for table in _LISTS},
+    _FACTS: (_FACTS.replace("(SELECT value FROM meta WHERE key = 'scenario_version')",
+                            "(SELECT value::bigint FROM meta WHERE key = 'scenario_version')")
+             .replace("FROM (SELECT 1) LEFT JOIN", "FROM (SELECT 1) AS one LEFT JOIN")),
 }
-
-_PG_FACTS = (_FACTS.replace("?1", "%(ip)s").replace("?2", "%(mobile)s").replace("?3", "%(apiid)s")
-             .replace("(SELECT value FROM meta WHERE key = 'scenario_version')",
-                      "(SELECT value::bigint FROM meta WHERE key = 'scenario_version')")
-             .replace("FROM (SELECT 1) LEFT JOIN", "FROM (SELECT 1) AS one LEFT JOIN"))
+#: the statements that SQLiteStorage expects may break a constraint (it catches the
+#: ``IntegrityError``): in PostgreSQL they run in a savepoint, as an error would otherwise abort
+#: the whole transaction
+_MAY_CONFLICT = frozenset({_ACCOUNT_INSERT, "INSERT INTO workspaces (id, created, used, token_hash, scenario, slot) "
+                                            "VALUES (?, ?, ?, ?, ?, ?)"})
+_NUMBERED = re.compile(r"\?(\d+)")
 
 #: a delivery, in one statement: the unit taken (if one is left), the journal row written with the
 #: new id, the schema's channel notified; no row when the balance is exhausted (nothing written)
@@ -150,12 +166,15 @@ SELECT {_PG_DELIVERY_VOICE_ID}, pg_notify(%s, '') FROM delivered
 
 
 @lru_cache(maxsize=512)
-def _spelled(query: str, with_args: bool) -> str:
-    """An SQLite statement of :class:`~.sqlite.SQLiteStorage` as PostgreSQL takes it."""
-    if query in _SPELLED:
-        return _SPELLED[query]
-    query = query.replace(_DELIVERY_VOICE_ID, _PG_DELIVERY_VOICE_ID)
-    return query.replace("%", "%%").replace("?", "%s") if with_args else query
+def _spelled(query: str, with_args: bool) -> tuple[str, bool]:
+    """An SQLite statement of :class:`~.sqlite.SQLiteStorage` as PostgreSQL takes it, and whether
+    its placeholders are numbered (``?1``: its arguments are then given by name)."""
+    query = _SPELLED.get(query, query).replace(_DELIVERY_VOICE_ID, _PG_DELIVERY_VOICE_ID)
+    if not with_args:
+        return query, False
+    query = query.replace("%", "%%")
+    numbered = _NUMBERED.search(query) is not None
+    return _NUMBERED.sub(r"%(p\1)s", query).replace("?", "%s"), numbered
 
 
 class _BoolAsInteger(Dumper):
@@ -187,13 +206,22 @@ class _Connection:
         self.conn = conn
 
     def execute(self, query: str, args: Any = ()) -> psycopg.Cursor:
-        return self.conn.execute(_spelled(query, bool(args)), args or None)
+        text, numbered = _spelled(query, bool(args))
+        if numbered:
+            args = {f"p{i}": value for i, value in enumerate(args, 1)}
+        if query not in _MAY_CONFLICT:
+            return self.conn.execute(text, args or None)
+        try:
+            with self.conn.transaction():  # a savepoint
+                return self.conn.execute(text, args)
+        except psycopg.errors.UniqueViolation as error:
+            raise sqlite3.IntegrityError(str(error)) from error
 
     def executemany(self, query: str, rows: Any) -> psycopg.Cursor:
         cursor = self.conn.cursor()
         rows = list(rows)
         if rows:
-            cursor.executemany(_spelled(query, True), rows)
+            cursor.executemany(_spelled(query, True)[0], rows)
         return cursor
 
 
@@ -333,9 +361,14 @@ class PostgresStorage(SQLiteStorage):
             if version is not None and version > SCHEMA_VERSION:
                 raise StoreRefused(f"the database was written by a newer ihuyi-sandbox (schema version {version}); "
                                    f"this one reads versions up to {SCHEMA_VERSION}")
-            if version != SCHEMA_VERSION or not set(names) <= _OWN_NAMES:
+            if version not in (*_UPGRADES, SCHEMA_VERSION) or not set(names) <= _OWN_NAMES:
                 raise StoreRefused(f"schema {self.schema!r} holds tables that ihuyi-sandbox did not write "
                                    f"({', '.join(sorted(names))}); it is left as it is")
+            while version in _UPGRADES:  # an earlier version's: brought up to this one, step by step
+                for statement in _UPGRADES[version]:
+                    db.conn.execute(statement)
+                version += 1
+                db.conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(version),))
 
     # -- what PostgreSQL spells differently ---------------------------------------------------
     def _reset(self, db: Any, seed: Seed) -> None:
@@ -347,15 +380,16 @@ class PostgresStorage(SQLiteStorage):
                         "WHERE m >= CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END")
         db.conn.execute("SELECT pg_notify(%s, '')", (self._channel,))
 
+    def number_from(self, first: int) -> None:
+        with self.transaction() as db:
+            db.conn.execute("SELECT setval(pg_get_serial_sequence('journal', 'id'), t) FROM (SELECT greatest(%s, "
+                            "CASE WHEN is_called THEN last_value ELSE last_value - 1 END) AS t FROM journal_id_seq) AS s "
+                            "WHERE t >= 1", (first,))
+
     def active_scenario(self) -> tuple[int, str, str] | None:
         active = super().active_scenario()
         return None if active is None else (int(active[0]), active[1], active[2])
 
-    def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
-        with self._connection() as db:
-            row = db.conn.execute(_PG_FACTS, {"ip": client_ip, "mobile": mobile, "apiid": apiid}).fetchone()
-        return Facts(account=_account(row[3:]), ip_refused=bool(row[0]), mobile_blacklisted=bool(row[1]),
-                     scenario_version=row[2])
 
     def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0) -> str | None:
         with self.transaction() as db:
@@ -371,9 +405,6 @@ class PostgresStorage(SQLiteStorage):
                             report_at, report_at, entry.product))
         return voiceid
 
-    def create_account(self, account: Any) -> bool:
-        with self._connection(write=True) as db:
-            return db.execute(_ACCOUNT_INSERT + " ON CONFLICT DO NOTHING", _account_row(account)).rowcount > 0
 
     # -- waiting for a change ------------------------------------------------------------------
     def wait_for_change(self, seen: object, timeout: float) -> object:
@@ -493,3 +524,12 @@ class _Transaction:
         if error is None:
             storage._health.succeeded()
 
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Delete a workspace's schema and all it holds (its store closed by whoever opened it)."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=int(CONNECT_SECONDS)) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    except psycopg.OperationalError as error:
+        raise StoreUnavailable(str(error).strip().splitlines()[0]) from None

@@ -29,13 +29,14 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, replace
 from functools import lru_cache
 from types import TracebackType
 
 from .._exceptions import WriteFailed
-from ..service.records import (Account, Delivery, Facts, JournalEntry, Limits, Receipt, ReceiptAttempt, Reply, Seed,
-                               Template)
+from ..service.records import (MAX_WORKSPACES, Account, Delivery, Facts, JournalEntry, Limits, Receipt, ReceiptAttempt,
+                               Reply, Seed, Template, Workspace)
 
 #: the outcome of a delivery that records none: those journaled before outcomes were recorded
 DEFAULT_OUTCOME = "answered"
@@ -62,8 +63,9 @@ def _forked() -> None:
 os.register_at_fork(after_in_child=_forked)
 
 #: the schema's version (``PRAGMA user_version``): 2 since deliveries are a view of the journal,
-#: 3 since it holds the family (products, units, templates, replies and pushes of every kind)
-SCHEMA_VERSION = 3
+#: 3 since it holds the family (products, units, templates, replies and pushes of every kind), 4
+#: since it holds the workspace registry
+SCHEMA_VERSION = 4
 
 #: a delivery's voice id, 20 decimal digits like the real service's: the second of the call, then
 #: its journal id (read back with the row, and returned by the INSERT that delivers it)
@@ -120,6 +122,12 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS replies (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, account TEXT NOT NULL, mobile TEXT NOT NULL,
     content TEXT NOT NULL, smsid TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS workspaces (
+    id TEXT PRIMARY KEY, created REAL NOT NULL, used REAL NOT NULL, token_hash TEXT NOT NULL DEFAULT '',
+    scenario TEXT NOT NULL DEFAULT '', slot INTEGER NOT NULL UNIQUE) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS workspace_accounts (
+    apiid TEXT PRIMARY KEY, workspace TEXT NOT NULL, template TEXT NOT NULL, UNIQUE (workspace, template))
+    WITHOUT ROWID""",
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('scenario_version', 0)",
     # A successful Submit is one INSERT into the journal: this trigger takes the unit, or aborts
     # the whole statement when none is left, inside that one statement's transaction.
@@ -133,9 +141,9 @@ END""",
 )
 
 
-#: what the sandbox's schema names, in versions 1 to 3
+#: what the sandbox's schema names, in versions 1 to 4
 _OWN_NAMES = frozenset({"meta", "accounts", "blacklist", "refused_ips", "journal", "deliveries", "receipts",
-                        "receipt_attempts", "counters", "templates", "replies"})
+                        "receipt_attempts", "counters", "templates", "replies", "workspaces", "workspace_accounts"})
 #: the columns of ``deliveries``: version 1's table and version 2's view, and version 3's view
 _DELIVERIES_COLUMNS = ["id", "voiceid", "account", "mobile", "content", "time", "outcome"]
 _DELIVERIES_COLUMNS_3 = [*_DELIVERIES_COLUMNS, "product", "units"]
@@ -156,7 +164,7 @@ def _check_usable(db: sqlite3.Connection) -> None:
     kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
                             "AND name NOT LIKE 'sqlite_%'").fetchall())
     columns = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")]
-    ours = (version in (0, 2, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
+    ours = (version in (0, 2, 3, SCHEMA_VERSION) and kinds.keys() <= _OWN_NAMES
             and ("deliveries" not in kinds or columns == _DELIVERIES_COLUMNS_3
                  or version < 3 and columns == _DELIVERIES_COLUMNS)
             and (version == 0 or kinds.get("deliveries") == "view"))
@@ -214,6 +222,7 @@ _FACTS = """
 SELECT (SELECT count(*) FROM refused_ips WHERE ip = ?1),
        (SELECT count(*) FROM blacklist WHERE mobile = ?2),
        (SELECT value FROM meta WHERE key = 'scenario_version'),
+       (SELECT workspace FROM workspace_accounts WHERE apiid = ?3),
        a.apiid, a.apikey, a.balance, a.frozen, a.auto_frozen, a.registered_ips, a.receipt_url, a.products,
        a.reply_url, a.limits
 FROM (SELECT 1) LEFT JOIN accounts a ON a.apiid = ?3
@@ -365,6 +374,12 @@ class SQLiteStorage:
         self._local = threading.local()
 
     # -- state -------------------------------------------------------------------------------
+    def number_from(self, first: int) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
+            db.execute("DELETE FROM sqlite_sequence WHERE name = 'journal'")
+            db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('journal', ?)", (max(first, row[0] if row else 0),))
+
     def reset(self, seed: Seed) -> None:
         with self.transaction() as db:
             self._reset(db, seed)
@@ -402,8 +417,8 @@ class SQLiteStorage:
     def facts(self, apiid: str, mobile: str, client_ip: str) -> Facts:
         with self._connection() as db:
             row = db.execute(_FACTS, (client_ip, mobile, apiid)).fetchone()
-        return Facts(account=_account(row[3:]), ip_refused=bool(row[0]), mobile_blacklisted=bool(row[1]),
-                     scenario_version=row[2])
+        return Facts(account=_account(row[4:]), ip_refused=bool(row[0]), mobile_blacklisted=bool(row[1]),
+                     scenario_version=row[2], workspace=row[3])
 
     def account(self, apiid: str) -> Account | None:
         with self._connection() as db:
@@ -460,7 +475,9 @@ class SQLiteStorage:
         return [a for a in map(_account, rows) if a is not None]
 
     def create_account(self, account: Account) -> bool:
-        with self._connection(write=True) as db:
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM workspace_accounts WHERE apiid = ?", (account.apiid,)).fetchone():
+                return False
             try:
                 db.execute(_ACCOUNT_INSERT, _account_row(account))
             except sqlite3.IntegrityError:
@@ -693,6 +710,67 @@ class SQLiteStorage:
             (value,) = db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                                   "SET value = value + excluded.value RETURNING value", (key, by)).fetchone()
         return value
+
+
+    # -- the workspace registry ----------------------------------------------------------------------
+    def add_workspace(self, workspace: Workspace) -> Workspace | None:
+        with self.transaction() as db:
+            used = {row[0] for row in db.execute("SELECT slot FROM workspaces")}
+            slot = next(n for n in range(1, MAX_WORKSPACES + 2) if n not in used)
+            if slot > MAX_WORKSPACES:
+                raise ValueError(f"the registry holds {MAX_WORKSPACES} workspaces, the most it can")
+            try:
+                db.execute("INSERT INTO workspaces (id, created, used, token_hash, scenario, slot) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", (workspace.id, workspace.created, workspace.used,
+                                                         workspace.token_hash, workspace.scenario, slot))
+            except sqlite3.IntegrityError:
+                return None
+        return replace(workspace, slot=slot)
+
+    def workspace(self, workspace_id: str) -> Workspace | None:
+        with self._connection() as db:
+            row = db.execute(f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces WHERE id = ?", (workspace_id,)).fetchone()
+        return None if row is None else Workspace(*row)
+
+    def workspaces(self) -> list[Workspace]:
+        with self._connection() as db:
+            rows = db.execute(f"SELECT {_WORKSPACE_COLUMNS} FROM workspaces ORDER BY created, id").fetchall()
+        return [Workspace(*row) for row in rows]
+
+    def touch_workspace(self, workspace_id: str, now: float) -> None:
+        with self._connection(write=True) as db:
+            db.execute("UPDATE workspaces SET used = max(used, ?) WHERE id = ?", (now, workspace_id))
+
+    def remove_workspace(self, workspace_id: str) -> bool:
+        with self.transaction() as db:
+            db.execute("DELETE FROM workspace_accounts WHERE workspace = ?", (workspace_id,))
+            return db.execute("DELETE FROM workspaces WHERE id = ?", (workspace_id,)).rowcount > 0
+
+    def claim_apiids(self, workspace_id: str, wanted: Mapping[str, str]) -> dict[str, str]:
+        with self.transaction() as db:
+            given = self._workspace_apiids(db, workspace_id)
+            for template, candidate in wanted.items():
+                if template in given:
+                    continue
+                taken = db.execute("SELECT 1 FROM accounts WHERE apiid = ?1 UNION ALL "
+                                   "SELECT 1 FROM workspace_accounts WHERE apiid = ?1", (candidate,)).fetchone()
+                if taken is None:
+                    db.execute("INSERT INTO workspace_accounts (apiid, workspace, template) VALUES (?, ?, ?)",
+                               (candidate, workspace_id, template))
+                    given[template] = candidate
+        return {template: given[template] for template in wanted if template in given}
+
+    def workspace_apiids(self, workspace_id: str) -> dict[str, str]:
+        with self._connection() as db:
+            return self._workspace_apiids(db, workspace_id)
+
+    @staticmethod
+    def _workspace_apiids(db: sqlite3.Connection, workspace_id: str) -> dict[str, str]:
+        return dict(db.execute("SELECT template, apiid FROM workspace_accounts WHERE workspace = ? ORDER BY apiid",
+                               (workspace_id,)).fetchall())
+
+
+_WORKSPACE_COLUMNS = "id, created, used, token_hash, scenario, slot"
 
 
 class _Turn:

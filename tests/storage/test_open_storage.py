@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from ihuyi_sandbox.service.records import Account, JournalEntry, Seed
-from ihuyi_sandbox.storage import StoreRefused, open_storage
+from ihuyi_sandbox.storage import StoreRefused, open_storage, remove_storage
 
 psycopg = pytest.importorskip("psycopg")  # the [postgres] extra, which the README's test command installs
 from psycopg_pool import ConnectionPool  # noqa: E402
@@ -86,18 +86,24 @@ def test_stores_in_schemas_of_their_own_share_one_pool_and_nothing_else(postgres
         assert db.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").fetchone() == (0,)
 
 
-def test_a_workspace_is_a_store_of_its_own_beside_the_main_one(db_url):
-    main, workspace = open_storage(db_url), open_storage(db_url, workspace="team-a")
+def test_a_workspace_is_a_store_of_its_own_beside_the_main_one_until_removed(db_url):
+    main, workspace = open_storage(db_url), open_storage(db_url, workspace="team1")
     main.reset(Seed(accounts=(Account("A1", "k", 5),)))
     workspace.reset(Seed(accounts=(Account("W1", "k", 7),)))
-    again = open_storage(db_url, workspace="team-a")
+    again = open_storage(db_url, workspace="team1")
     assert [a.apiid for a in main.accounts()] == ["A1"]
     assert [a.apiid for a in again.accounts()] == ["W1"]
-    for store in (main, workspace, again):
+    for store in (workspace, again):
         store.close()
+    remove_storage(db_url, "team1")
+    fresh = open_storage(db_url, workspace="team1")
+    assert fresh.accounts() == [] and [a.apiid for a in main.accounts()] == ["A1"]
+    fresh.close()
+    main.close()
 
 
-@pytest.mark.parametrize("workspace", ["", "../x", "A", "a" * 49, "a b", "-a"])
-def test_a_workspace_id_that_could_name_another_file_or_schema_is_refused(tmp_path, workspace):
-    with pytest.raises(ValueError, match="a workspace id is"):
-        open_storage(str(tmp_path / "s.db"), workspace=workspace)
+@pytest.mark.parametrize("workspace", ["", "../x", "a" * 49, "a b", "-a", "a_b"])
+@pytest.mark.parametrize("db", ["s.db", "postgresql://u@127.0.0.1:1/x"])
+def test_a_workspace_id_that_could_name_another_file_or_schema_is_refused(tmp_path, workspace, db):
+    with pytest.raises(ValueError, match="not a workspace id"):
+        open_storage(db if "://" in db else str(tmp_path / db), workspace=workspace)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ihuyi_sandbox.service.records import Account, JournalEntry
+from ihuyi_sandbox.service.records import Account, JournalEntry, Workspace
 from ihuyi_sandbox.storage import SQLiteStorage
 
 #: the schema of version 1 (up to November 2026), as those versions created it
@@ -91,7 +91,7 @@ def test_a_database_from_a_newer_version_is_refused_with_its_reason(tmp_path):
     db.execute("PRAGMA user_version = 99")
     db.close()
 
-    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 3"):
+    with pytest.raises(sqlite3.DatabaseError, match="newer ihuyi-sandbox .schema version 99.*up to 4"):
         SQLiteStorage(path)
 
 
@@ -172,3 +172,26 @@ def test_a_version_1_database_whose_first_start_stopped_half_way_is_completed(tm
                                  {"account": "A1", "mobile": "13800000001", "content": "1234"}, code=2))
 
     assert [d.content for d in storage.deliveries()] == ["1234"]
+
+
+def test_a_version_3_database_gains_the_workspace_registry_and_keeps_its_state(tmp_path):
+    """Version 3 (the family) had no workspaces: its accounts and deliveries stay, and the
+    registry is there after the upgrade."""
+    path = str(tmp_path / "v3.db")
+    storage = SQLiteStorage(path)
+    storage.create_account(Account("C1", "k", 5))
+    storage.deliver(JournalEntry(time.time(), "127.0.0.1", "Submit",
+                                 {"account": "C1", "mobile": "13800000001", "content": "1234"}, code=2))
+    storage.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript("DROP TABLE workspaces; DROP TABLE workspace_accounts; PRAGMA user_version = 3;")
+    db.close()
+
+    upgraded = SQLiteStorage(path)
+
+    assert upgraded.account("C1").balance == 4
+    assert [d.content for d in upgraded.deliveries()] == ["1234"]
+    assert upgraded.add_workspace(Workspace("w1", 1.0, 1.0)).slot == 1
+    assert upgraded.claim_apiids("w1", {"C1": "C2", "C9": "C1"}) == {"C1": "C2"}  # C1 is an account already
+    assert upgraded.facts("C2", "", "").workspace == "w1"
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (4,)

@@ -16,7 +16,7 @@ import re2
 
 from ..._exceptions import ScenarioError
 from ..faults import FAULTS
-from ..products import all_codes, method_names, outcome_names, product_names
+from ..products import all_codes, method_names, outcome_names, product, product_names
 from ..records import MAX_INTEGER, Account, Limits, Seed, Settings, Template
 from .rules import (INITIAL_STATE, MAX_HANG_SECONDS, MAX_LATENCY_MS, MAX_NESTING, MAX_PATTERN_LENGTH,
                     MAX_WINDOW_SECONDS, Limit, Rule, Scenario)
@@ -30,7 +30,7 @@ _RE2.max_mem = 8 << 20
 TOP_KEYS = {"name", "description", "blacklist", "refused_ips", "settings", "accounts", "templates", "rules"}
 SETTING_KEYS = {"namespace", "password_skew", "num_as_string", "random_seed", "receipt_delay_seconds",
                 "receipt_retry_seconds", "receipt_timeout_seconds", "message_set", "voice_id_element",
-                "template_review_seconds"}
+                "template_review_seconds", "xml_content_type", "json_content_type", "messages"}
 ACCOUNT_KEYS = {"apiid", "apikey", "balance", "frozen", "auto_frozen", "registered_ips", "receipt_url", "products",
                 "reply_url", "limits"}
 LIMITS_KEYS = {"per_second", "per_day", "codes_per_day", "identical_per_minute", "blacklist_after"}
@@ -38,6 +38,11 @@ TEMPLATE_KEYS = {"id", "account", "product", "content", "status", "reason"}
 TEMPLATE_STATUSES = ("approved", "pending", "rejected")
 MESSAGE_SETS = ("live", "doc")
 VOICE_ID_ELEMENTS = ("voiceid", "smsid")
+#: a media type and its parameters, as a Content-Type header carries them (printable ASCII)
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[ -~]*)?")
+MAX_HEADER_LENGTH = 200
+#: a replaced message text may be this long: the provider's longest is under 40 characters
+MAX_MESSAGE_LENGTH = 200
 RULE_KEYS = {"name", "product", "method", "account", "mobile", "mobile_prefix", "mobile_regex", "content",
              "content_regex", "format", "client_ip", "state", "nth", "every", "from_call", "until_call",
              "after_successes", "times", "probability", "limit", "code", "code_from_mobile", "latency_ms",
@@ -136,6 +141,8 @@ class _Checker:
                 if len(keys) == 2:
                     return start + 1
             keys = keys[2:]
+        elif keys[:2] == ["settings", "messages"] and len(keys) > 2:
+            return self._nested_line(keys)
         elif keys and keys[0] == "settings":
             if headers["settings"]:
                 start = headers["settings"][0]
@@ -150,6 +157,24 @@ class _Checker:
             if first < len(found) and found[first] < end:
                 return found[first] + 1
         return start + 1
+
+    def _nested_line(self, keys: list[Any]) -> int:
+        """The line of a key in a nested table (``[settings.messages.sms.Submit]`` then ``406 =``),
+        or of the deepest of its tables found, else of ``[settings]``."""
+        for depth in range(len(keys), 0, -1):
+            dotted = ".".join(str(k) for k in keys[:depth])
+            for i, line in enumerate(self.lines):
+                name = line.split("#")[0].replace(" ", "").replace("\t", "")
+                if name == f"[{dotted}]" or (name.startswith(f"[{dotted}.") and name.endswith("]")):
+                    if depth == len(keys) - 1:
+                        key = re.compile(rf"\s*\"?{re.escape(str(keys[-1]))}\"?\s*=")
+                        for j in range(i + 1, len(self.lines)):
+                            if self.lines[j].lstrip().startswith("["):
+                                break
+                            if key.match(self.lines[j]):
+                                return j + 1
+                    return i + 1
+        return self.line_of(("settings",))
 
     @cached_property
     def _index(self) -> tuple[list[int], dict[str, list[int]], dict[str, list[int]]]:
@@ -263,7 +288,54 @@ class _Checker:
             voice_id_element=self.choice(table, "voice_id_element", VOICE_ID_ELEMENTS, path, default.voice_id_element),
             template_review_seconds=self.seconds(table, "template_review_seconds", path,
                                                  default.template_review_seconds),
+            xml_content_type=self.content_type(table, "xml_content_type", path, default.xml_content_type),
+            json_content_type=self.content_type(table, "json_content_type", path, default.json_content_type),
+            messages=self.messages(self.typed(table, "messages", dict, path, {}, "a table of products")),
         )
+
+    def content_type(self, table: dict[str, Any], key: str, path: tuple[Any, ...], default: str) -> str:
+        value = self.typed(table, key, str, path, default)
+        if len(value) > MAX_HEADER_LENGTH or not _MEDIA_TYPE.fullmatch(value):
+            self.fail((*path, key), f"{key} must be a media type such as 'text/xml; charset=utf-8' (printable "
+                                    f"ASCII, at most {MAX_HEADER_LENGTH} characters), got {value!r}")
+            return default
+        return value
+
+    def messages(self, table: dict[str, Any]) -> tuple[tuple[str, str, int, str], ...]:
+        """``[settings.messages.<product>.<method>]`` tables of ``<code> = "text"``: the texts that
+        replace the message set's."""
+        found: list[tuple[str, str, int, str]] = []
+        for name, methods in table.items():
+            path = ("settings", "messages", name)
+            if name not in product_names():
+                self.fail(path, f"unknown product {name!r} in settings.messages; accepted: {', '.join(product_names())}")
+                continue
+            api = product(name).api()
+            if not isinstance(methods, dict):
+                self.fail(path, f"settings.messages.{name} must be a table of methods ({', '.join(api.names)})")
+                continue
+            for method_name, codes in methods.items():
+                mpath = (*path, method_name)
+                method = api.by_name.get(method_name)
+                if method is None:
+                    self.fail(mpath, f"{name} has no method {method_name!r}; accepted: {', '.join(api.names)}")
+                    continue
+                if not isinstance(codes, dict):
+                    self.fail(mpath, f"settings.messages.{name}.{method_name} must be a table of code = \"text\"")
+                    continue
+                for code_text, text in codes.items():
+                    cpath = (*mpath, code_text)
+                    code = int(code_text) if code_text.isascii() and code_text.isdigit() else None
+                    if code is None or code not in method.codes:
+                        listed = ", ".join(str(int(c)) for c in sorted(method.codes))
+                        self.fail(cpath, f"{code_text!r} is not a {name} {method_name} code; accepted: {listed}")
+                    elif not isinstance(text, str) or not text or len(text) > MAX_MESSAGE_LENGTH \
+                            or any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or c in "\ufffe\uffff" for c in text):
+                        self.fail(cpath, f"the text of {name} {method_name} {code} must be a string of 1 to "
+                                         f"{MAX_MESSAGE_LENGTH} characters without control characters, got {text!r}")
+                    else:
+                        found.append((name, method_name, code, text))
+        return tuple(sorted(found))
 
     def choice(self, table: dict[str, Any], key: str, accepted: tuple[str, ...], path: tuple[Any, ...],
                default: str) -> str:
