@@ -62,6 +62,10 @@ DEFAULT_POOL_SIZE = 8
 #: how long a call waits for a free connection, or for the server to take one, before it is
 #: answered 503: a database that is down must fail requests clearly, not hold them
 CONNECT_SECONDS = 5.0
+#: how long a call waits for a connection while the database is known to be failing: requests
+#: are answered 503 at once (the event loop that handles them waits meanwhile) rather than after
+#: :data:`CONNECT_SECONDS` each, and get connections again as soon as the pool has made them
+FAILING_CONNECT_SECONDS = 0.2
 #: how often the listener tries to connect again while the database is down
 LISTEN_RETRY_SECONDS = 0.5
 
@@ -300,7 +304,7 @@ class PostgresStorage(SQLiteStorage):
 
     def _take(self) -> psycopg.Connection:
         try:
-            conn = self.pool.getconn()
+            conn = self.pool.getconn(FAILING_CONNECT_SECONDS if self._health.failing else None)
             if _schemas.get(conn) != self.schema:
                 conn.execute(self._search_path)
                 _schemas[conn] = self.schema
