@@ -121,6 +121,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 def test_a_workspace_s_receipts_are_pushed_and_listed_in_it(db_url):
+    _Receiver.got = []  # this test's pushes only (it runs on each backend)
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_address[1]}/receipt"
