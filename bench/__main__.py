@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __doc__ as DESCRIPTION  # the package's docstring, the first line of --help
 from .candidates import candidates, measure_candidate
 from .load import Load, drive
+from .postgres import run_postgres
 from .processes import running
 from .report import (RunInfo, baseline_section, candidates_section, machine, machine_section, soak_section, update_results,
                      workloads_section)
@@ -71,6 +72,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="what the baseline is, for the results' heading (e.g. a commit)")
     parser.add_argument("--compare-servers", action="store_true",
                         help="measure serving-stack candidates on submit-xml instead of the workloads")
+    parser.add_argument("--postgres", action="store_true",
+                        help="Submit on PostgreSQL, one and two instances on one database, beside SQLite, instead "
+                             "of the workloads (needs Debian's postgresql package and the [postgres] extra)")
     parser.add_argument("--soak", type=at_least(1), metavar="N",
                         help="drive N requests of the mixed load and follow memory, instead of the workloads")
     parser.add_argument("--all", action="store_true",
@@ -149,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     serve_command = shlex.split(args.server_cmd) if args.server_cmd else default_serve_command()
     load = Load(args.threads, args.connections, args.duration, args.warmup, args.initial_warmup)
-    want_workloads = not args.baseline_cmd and (args.all or not (args.compare_servers or args.soak))
+    want_workloads = not args.baseline_cmd and (args.all or not (args.compare_servers or args.soak or args.postgres))
     want_sandbox = args.only != "wiremock"
     want_wiremock = args.only != "sandbox" and bool(want_workloads or args.soak)
     jar = find_wiremock_jar(args.wiremock_jar, args.cache_dir, install=want_wiremock)
@@ -178,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                             workdir, scripts, info, args.rounds))
         if args.compare_servers:
             record("candidates", run_candidates(serve_command, workdir, scripts, info))
+        if args.postgres:
+            record("postgres", run_postgres(serve_command, workdir, scripts, info, args.rounds))
         if args.soak:
             record("soak", run_soak(args.soak, serve_command, jar, want_sandbox, workdir, scripts, info))
     print(f"\nwritten: {args.output}")

@@ -255,7 +255,7 @@ def soak_section(info: RunInfo, results: Sequence[SoakResult], total: int) -> st
 
 #: the sections, in their order in the file; ``history`` is written by hand (comparisons kept for
 #: the record) and never by a run
-SECTIONS = ("machine", "workloads", "baseline", "candidates", "soak", "history")
+SECTIONS = ("machine", "workloads", "baseline", "candidates", "postgres", "soak", "history")
 
 
 def update_results(path: Path, sections: dict[str, str]) -> None:

@@ -55,15 +55,15 @@ def default_serve_command() -> list[str]:
 
 
 def start_sandbox(serve_command: Sequence[str], workdir: Path, tag: str, name: str = "sandbox",
-                  scenario: Path | None = None) -> Server:
-    """``<serve_command> --port P --db <workdir>/<tag>.db --scenario <bench scenario>``, otherwise
-    the defaults; ready once it prints its ``listening on`` line."""
-    db = workdir / f"{tag}.db"
-    argv = [*serve_command, "--port", str(free_port()), "--db", str(db),
+                  scenario: Path | None = None, db: str | None = None) -> Server:
+    """``<serve_command> --port P --db <workdir>/<tag>.db --scenario <bench scenario>`` (``db``: another
+    ``--db``, a PostgreSQL URL), otherwise the defaults; ready once it prints its ``listening on`` line."""
+    path = workdir / f"{tag}.db"
+    argv = [*serve_command, "--port", str(free_port()), "--db", db or str(path),
             "--scenario", str(scenario or write_scenario(workdir))]
     server = Server(name, argv, workdir / f"{tag}.log")
     server.url = server.wait_for_line(r"listening on (http://\S+)").group(1)
-    server.db = db
+    server.db = None if db else path
     return server
 
 

@@ -15,7 +15,9 @@ The tree, with who raises each and what it means to the one who catches it::
     │   ├── RateLimitedError        4080, 4082, 4083, 4085: too many to one number for now; wait
     │   └── SubmissionFailedError   0: nothing charged; try again later
     ├── TransportError            no ihuyi answer came back at all (client)
-    ├── WriteFailed               the store cannot write now: a full disk, an I/O error (storage)
+    ├── StoreUnavailable          the store cannot answer now: its database server is down (storage)
+    │   └── WriteFailed             the store cannot write now: a full disk, an I/O error
+    ├── StoreRefused              a database the sandbox will not use, with the reason (storage)
     ├── BodyRefused               a request body that cannot be had: cut short, too slow (HTTP surfaces)
     ├── Invalid                   a /_sandbox/ request the API refuses, with the reason (HTTP surfaces)
     │   ├── NotFound                what it names does not exist
@@ -136,14 +138,30 @@ class ScenarioError(ValueError):
         self.problems = problems
 
 
-class WriteFailed(Exception):
-    """The store cannot write now (a full disk, an I/O error): the machine's state, not a bug.
-    The store logs when it begins and when it ends; a request it stops is answered 503."""
+class StoreUnavailable(Exception):
+    """The store cannot answer now (its database server is down or unreachable): the machine's
+    state, not a bug, and nothing of the request is known to be done. The store logs when it
+    begins and when it ends; a request it stops is answered 503, as a gateway would, never with
+    an ihuyi code (which would claim an answer)."""
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(message or f"the sandbox cannot reach its database: {reason}; the request may not have "
+                                    "been carried out, send it again once the database is back")
+        self.reason = reason
+
+
+class WriteFailed(StoreUnavailable):
+    """The store cannot write now (a full disk, an I/O error); reads still work."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"the sandbox cannot write its database: {reason}; the request was not carried out, "
-                         "send it again once the disk has room")
-        self.reason = reason
+        super().__init__(reason, f"the sandbox cannot write its database: {reason}; the request was not carried "
+                                 "out, send it again once the disk has room")
+
+
+class StoreRefused(Exception):
+    """A database the sandbox will not use, said with the reason: written by a newer version,
+    holding another program's tables, of a scheme it does not serve, or needing a driver that is
+    not installed. Nothing in it was changed."""
 
 
 class BodyRefused(Exception):

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
 
-from tests.support import new_client
+from ihuyi_sandbox.testing.postgres import PostgresServer, available, throwaway_postgres
+from tests.support import TEST_POSTGRES, new_client
 
 
 @pytest.fixture
@@ -17,6 +20,44 @@ def make_client() -> Callable[..., Client]:
 @pytest.fixture
 def client() -> Client:
     return new_client()
+
+_SERVERS: list = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``IHUYI_SANDBOX_TEST_POSTGRES=1``: the in-process sandboxes on a throw-away PostgreSQL server
+    (tests/support.py), for running the request-path tests against that backend."""
+    if os.environ.get(TEST_POSTGRES) == "1":
+        _SERVERS.append(throwaway_postgres())
+        os.environ[TEST_POSTGRES] = _SERVERS[0].__enter__().url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _SERVERS:
+        _SERVERS.pop().__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL server for the session; skipped where none can be had, but in CI
+    (``.ci/run`` installs it), where its absence fails the tests that need it."""
+    why = available()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    with throwaway_postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A fresh, empty database of each backend, as ``--db`` takes it."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.database(f"test_{uuid.uuid4().hex[:12]}")
+
 
 # tests/plugin_project is an outside project: testing/test_pytest_plugin.py runs it as its own pytest session
 collect_ignore = ["plugin_project"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from .._exceptions import WriteFailed
+from .._exceptions import StoreUnavailable
 from ..service.backend import Backend
 from ..service.products import by_path, routes
 from ..service.workspaces import Workspaces
@@ -34,7 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # raw UTF-8, as the provider API answers: one way of writing Chinese in every JSON answer
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    storage = open_storage(config.db)
+    storage = open_storage(config.db, pool_size=config.db_pool)
     if config.attach:
         backend = Backend.attach(storage, policy=config.receipt_policy)
     else:
@@ -44,7 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
         backend.start(keep_state=config.keep_state)
     app.extensions[EXTENSION] = backend
     app.extensions[sandbox.WORKSPACES] = Workspaces(
-        backend, lambda workspace: open_storage(config.db, workspace=workspace),
+        backend, lambda workspace: open_storage(config.db, workspace=workspace, pool_size=config.db_pool),
         lambda workspace: remove_storage(config.db, workspace), config.workspaces)
     app.config[sandbox.ADMIN_TOKEN] = config.admin_token
     app.config[sandbox.SCENARIOS_DIR] = config.scenarios_dir
@@ -56,7 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_error_handler(HTTPException, _http_error)
     # the store has logged it, once for the whole spell: no traceback per request
-    app.register_error_handler(WriteFailed, lambda exc: _http_error(ServiceUnavailable(str(exc))))
+    app.register_error_handler(StoreUnavailable, lambda exc: _http_error(ServiceUnavailable(str(exc))))
     app.before_request(_refuse_unread_body)
     return app
 
@@ -82,7 +82,7 @@ class SandboxRSGI:
         self.workspaces = workspaces_of(app)
         self.rest = WSGIBridge(app, threads=threads, max_body=max_body, body_timeout=body_timeout,
                                stopping=self.stopping,
-                               changes=lambda source: (source or storage).watermark())
+                               changes=lambda source, seen, timeout: (source or storage).wait_for_change(seen, timeout))
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Hand the worker's event loop on before the first request, so that no request asks for

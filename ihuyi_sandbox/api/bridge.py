@@ -147,14 +147,17 @@ class WSGIBridge:
 
     def __init__(self, app: "WSGIApplication", *, threads: int, max_body: int, body_timeout: float,
                  stopping: asyncio.Event | None = None,
-                 changes: Callable[[object], object] = lambda source: None) -> None:
+                 changes: Callable[[object, object, float], object] =
+                 lambda source, seen, timeout: time.sleep(timeout)) -> None:
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sandbox-wsgi")
         self.stopping = stopping or asyncio.Event()
-        #: a cheap look at a poll's source (its newest delivery, say): the polls check themselves
-        #: only when it moved, so that a thousand waiting polls cost one look an interval
+        #: ``changes(source, seen, timeout)``: a token of a poll's source (its newest delivery, say),
+        #: at once for ``seen=None``, else once it differs from ``seen`` or ``timeout`` seconds have
+        #: passed (the store's :meth:`~ihuyi_sandbox.service.stores.State.wait_for_change`): the
+        #: polls check themselves only when it moved, so a thousand waiting polls cost one wait
         self.changes = changes
         #: the current watch of :attr:`changes` of each source: (armed, changed), see :meth:`_watching`
         self._watches: dict[object, tuple[asyncio.Future[None], asyncio.Future[None]]] = {}
@@ -236,7 +239,10 @@ class WSGIBridge:
             while not self.stopping.is_set() and poll.deadline - time.monotonic() > 0:
                 armed, changed = self._watch(source, loop)
                 await armed
-                if await loop.run_in_executor(self.pool, ready):
+                try:
+                    if await loop.run_in_executor(self.pool, ready):
+                        return
+                except Exception:  # noqa: BLE001 - the store cannot answer: the app, called again, says so
                     return
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(changed), poll.deadline - time.monotonic())
@@ -262,15 +268,16 @@ class WSGIBridge:
     async def _watching(self, loop: asyncio.AbstractEventLoop, source: object, armed: "asyncio.Future[None]",
                         changed: "asyncio.Future[None]") -> None:
         """Settle ``changed`` once :attr:`changes` of ``source`` moves from where it was when
-        ``armed`` was settled, or the server stops, looking each :data:`POLL_SECONDS` while anyone
-        waits on it."""
+        ``armed`` was settled, or the server stops, waiting :data:`POLL_SECONDS` at a time while
+        anyone waits on it."""
         try:
-            seen = await loop.run_in_executor(self.pool, self.changes, source)
+            seen = await loop.run_in_executor(self.pool, self.changes, source, None, 0.0)
             armed.set_result(None)
             while self._waiters.get(source) and not self.stopping.is_set():
-                await asyncio.sleep(POLL_SECONDS)
-                if await loop.run_in_executor(self.pool, self.changes, source) != seen:
+                if await loop.run_in_executor(self.pool, self.changes, source, seen, POLL_SECONDS) != seen:
                     break
+        except Exception:  # noqa: BLE001 - the store cannot answer: the waiters look, and answer that
+            pass
         finally:
             del self._watches[source]
             for future in (armed, changed):

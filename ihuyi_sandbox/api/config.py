@@ -24,8 +24,11 @@ def default_db_path() -> str:
 
 @dataclass(frozen=True)
 class Config:
-    #: SQLite file holding the state; ``:memory:`` for a throw-away in-process store
+    #: SQLite file holding the state, or a ``postgresql://`` URL; ``:memory:`` for a throw-away
+    #: in-process store
     db: str = field(default_factory=default_db_path)
+    #: the most PostgreSQL connections each worker opens (``None``: the storage's default)
+    db_pool: int | None = None
     #: the active scenario: starting state, settings and rules (``scenarios/default.toml``);
     #: ``None`` with ``attach``
     scenario: Scenario | None = field(default_factory=lambda: load_file("default"))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .._exceptions import BodyRefused, WriteFailed
+from .._exceptions import BodyRefused, StoreUnavailable
 from ..service.backend import Outcome, Request
 from ..service.faults import FAULTS
 from ..service.records import Settings
@@ -99,7 +99,7 @@ def failure(exc: Exception, max_body: int, path: str, http_method: str) -> Reply
     or a bug of ours (said plainly, with the traceback in the server's log)."""
     if isinstance(exc, RequestEntityTooLarge):
         return text_reply(413, f"request body larger than the {max_body} bytes accepted")
-    if isinstance(exc, WriteFailed):  # the store has logged it, once for the whole spell
+    if isinstance(exc, StoreUnavailable):  # the store has logged it, once for the whole spell
         return text_reply(503, str(exc))
     log.error("Exception on %s [%s]", path, http_method, exc_info=exc)
     return text_reply(500, f"internal error of the sandbox while answering {path.rsplit('/', 1)[-1]}; "

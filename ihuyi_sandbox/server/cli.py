@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from .._banner import BANNER_END
-from .._exceptions import PortUnavailable, ScenarioError, WriteFailed
+from .._exceptions import PortUnavailable, ScenarioError, StoreRefused, StoreUnavailable
 from .._loopback import is_loopback, opener
 from ..api.config import Config, default_db_path
 from ..client.cli import add_commands
@@ -27,6 +27,7 @@ from ..conform.cli import add_command as add_conform
 from ..service.products import prefix_owner, routes
 from ..service.receipts import ReceiptPolicy
 from ..service.records import MAX_INTEGER, MAX_WORKSPACES, Account, Retention
+from ..storage import masked
 from ..service.scenarios import load_file, scenario_names, shipped_dir
 from ..service.workspaces import WorkspacePolicy
 from .environment import read_environment, unreadable
@@ -61,8 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the sandbox server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
-    serve.add_argument("--db", default=None, help="SQLite file holding the state; :memory: for a throw-away one, "
-                                                  f"removed when the server stops (default: {default_db_path()})")
+    serve.add_argument("--db", default=None,
+                       help="SQLite file holding the state (:memory: for a throw-away one, removed when the "
+                            "server stops), or postgresql://USER@HOST:PORT/DBNAME to share one state among "
+                            f"several instances (default: {default_db_path()})")
+    serve.add_argument("--db-pool", type=_count(1000), default=None, metavar="N",
+                       help="with PostgreSQL: the most connections each worker opens per store (default: 8)")
     serve.add_argument("--workers", type=_count(64), default=1,
                        help="worker processes; one event loop answers thousands of calls a second, and "
                             "SQLite takes one writer at a time, so more workers take turns on its lock "
@@ -273,7 +278,7 @@ def _serve_on(args: argparse.Namespace, db: str) -> int:
     config = Config(db=db, scenario=scenario, keep_state=not args.fresh, admin_token=args.admin_token,
                     scenarios_dir=args.scenarios_dir and os.path.abspath(args.scenarios_dir),
                     receipt_policy=policy, retention=Retention(args.keep_requests, args.keep_days * 86400),
-                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout,
+                    idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, db_pool=args.db_pool,
                     allowed_hosts=(*args.allowed_host, args.host, host),
                     workspaces=WorkspacePolicy(args.workspace_idle, args.max_workspaces))
     try:
@@ -282,9 +287,9 @@ def _serve_on(args: argparse.Namespace, db: str) -> int:
         claim.close()
         print(f"ihuyi-sandbox: the scenario cannot be used:\n{error}", file=sys.stderr)
         return 2
-    except (sqlite3.DatabaseError, OSError, WriteFailed) as error:
+    except (sqlite3.DatabaseError, OSError, StoreRefused, StoreUnavailable) as error:
         claim.close()
-        print(f"ihuyi-sandbox: the database {db} cannot be used: {error}", file=sys.stderr)
+        print(f"ihuyi-sandbox: the database {masked(db)} cannot be used: {error}", file=sys.stderr)
         return 2
     if args.url_file:
         try:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 from concurrent.futures import ThreadPoolExecutor
 
-from .._exceptions import WriteFailed
+from .._exceptions import StoreUnavailable
 from .._loopback import opener
 from ..service.pushes import review_due
 from ..service.receipts import ReceiptPolicy
@@ -202,7 +202,7 @@ class Dispatcher:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 self.tick()
-            except WriteFailed:
+            except StoreUnavailable:
                 pass  # the store logs the spell once; the next round tries again
             except Exception:  # the dispatcher must outlive any one bad moment (a locked store, say)
                 log.exception("receipt dispatcher: this round failed; trying again")
@@ -217,7 +217,7 @@ class Dispatcher:
         for storage, settings in sources:
             try:
                 claimed += self._round(storage, settings)
-            except WriteFailed:
+            except StoreUnavailable:
                 pass
             except Exception:  # one workspace's bad moment (removed meanwhile, say) must not stop the others
                 log.exception("receipt dispatcher: a workspace's round failed; trying again")
@@ -260,7 +260,7 @@ class Dispatcher:
         try:
             storage.finish_attempt(receipt, attempt, delivered=delivered, max_attempts=MAX_ATTEMPTS,
                                         retry_seconds=settings.receipt_retry_seconds)
-        except WriteFailed:
+        except StoreUnavailable:
             pass  # the store logs the spell once; the stale sweep counts the attempt
         except Exception:
             log.exception("%s push %d: its attempt could not be recorded", receipt.kind, receipt.id)

@@ -1,8 +1,9 @@
 """What the service needs of where state lives, as five small protocols: the state (accounts,
 lists, the active scenario and deliveries), the journal, the shared counters, the receipt queue
-and the workspace registry. ``storage/`` implements them (SQLite for one machine); a backend for
-several machines implements the same five and nothing above it changes. Any method that writes
-may raise :class:`~ihuyi_sandbox._exceptions.WriteFailed`.
+and the workspace registry. ``storage/`` implements them (SQLite for one machine, PostgreSQL for
+several instances on one database) and nothing above them changes. Any method may raise
+:class:`~ihuyi_sandbox._exceptions.StoreUnavailable` (a database that cannot be reached), and any
+that writes :class:`~ihuyi_sandbox._exceptions.WriteFailed`.
 
 A workspace is a store of its own (``storage.open_storage(db, workspace=...)``); the registry
 lives in the main store, which is the only one whose :meth:`State.facts` names workspaces.
@@ -98,6 +99,11 @@ class State(Protocol):
 
     def replies(self, *, account: str | None = None, mobile: str | None = None, limit: int = 100) -> list[Reply]:
         """Replies, newest first."""
+
+    def wait_for_change(self, seen: object, timeout: float) -> object:
+        """A token that moves whenever something is delivered or the state reset: at once with
+        ``seen=None``; else once it differs from ``seen`` (as soon as a store that is told of
+        changes hears of one, whichever worker or instance made it), or after ``timeout`` seconds."""
 
 
 class Journal(Protocol):

@@ -263,6 +263,10 @@ class _WriteHealth:
     """Whether this process's writes are failing for want of disk: one log line as a spell of
     failures begins, one as it ends, however many requests it refuses in between."""
 
+    #: what the log says as a spell begins (the database, the reason) and as it ends (the database)
+    BEGINS = "ihuyi-sandbox cannot write its database %s (%s): requests that write are answered 503 until it can"
+    ENDS = "ihuyi-sandbox writes its database %s again"
+
     def __init__(self, path: str) -> None:
         self.path = path
         self.failing = False
@@ -275,8 +279,7 @@ class _WriteHealth:
             if self.failing:
                 return
             self.failing = True
-        log.error("ihuyi-sandbox cannot write its database %s (%s): requests that write are answered 503 "
-                  "until it can", self.path, reason)
+        log.error(self.BEGINS, self.path, reason)
 
     def succeeded(self) -> None:
         if not self.failing:
@@ -285,7 +288,7 @@ class _WriteHealth:
             if not self.failing or time.monotonic() - self.last_failure < RECOVERED_AFTER_SECONDS:
                 return
             self.failing = False
-        log.warning("ihuyi-sandbox writes its database %s again", self.path)
+        log.warning(self.ENDS, self.path)
 
 
 class SQLiteStorage:
@@ -328,6 +331,13 @@ class SQLiteStorage:
         """Copy the WAL into the database without waiting on anyone (the background thread calls it)."""
         with self._connection() as db:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def wait_for_change(self, seen: object, timeout: float) -> object:
+        """A token of what the inbox shows (:meth:`watermark`); with a ``seen`` token, once
+        ``timeout`` has passed (SQLite tells nobody of a change: this looks once a ``timeout``)."""
+        if seen is not None:
+            time.sleep(timeout)
+        return self.watermark()
 
     def _connection(self, *, write: bool = False) -> "_Turn":
         """``with`` it: this thread's connection; with ``write``, also this process's write turn

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tests.support import DEMO, scenario_text
 from ihuyi_sandbox.testing import running_sandbox
 
-from ihuyi_sandbox.storage import SQLiteStorage
+from ihuyi_sandbox.storage import SQLiteStorage, Storage
 from ihuyi_sandbox.testing import SandboxAPI
 from ihuyi_sandbox.products.voice.answers import parse_xml
 from ihuyi_sandbox.wire.answers import MalformedBody
@@ -59,17 +59,24 @@ def test_interleaved_submits_getnums_resets_and_switches_keep_the_invariants(tmp
 
         with ThreadPoolExecutor(max_workers=32) as pool:
             results = list(pool.map(run, enumerate(plan)))
-        resets = sum(kind in ("reset", "switch") for kind, _, _ in results)
-        ids = [value for kind, code, value in results if kind == "submit" and code == 2]
-        assert len(ids) == len(set(ids)), "a voice id was issued twice"
-        assert len(ids) <= balance * (resets + 1)
-        assert {code for kind, code, _ in results if kind == "submit"} <= {2, 4051}
-        # the state after the last reset: successes within the balance, each with one delivery and
-        # one journal entry carrying the same voice id
         delivered = all_messages(api)
         account = api.get_account()
-    storage = SQLiteStorage(str(db))
+    assert_invariants(results, balance, delivered, account, SQLiteStorage(str(db)))
+
+
+def assert_invariants(results: list[tuple[str, int, str]], balance: int, delivered: list[dict], account: dict,
+                      storage: Storage) -> None:
+    """After a run of ``(kind, code, voice id)`` results with resets among them: no voice id
+    issued twice, no more successes than the balances allowed, and in the state after the last
+    reset successes within the balance, each with one delivery and one journal entry carrying the
+    same voice id."""
+    resets = sum(kind in ("reset", "switch") for kind, _, _ in results)
+    ids = [value for kind, code, value in results if kind == "submit" and code == 2]
+    assert len(ids) == len(set(ids)), "a voice id was issued twice"
+    assert len(ids) <= balance * (resets + 1)
+    assert {code for kind, code, _ in results if kind == "submit"} <= {2, 4051}
     journal_ok = [e for e in storage.journal(limit=100000) if e.method == "Submit" and e.code == 2]
+    storage.close()
     assert len(delivered) <= balance
     assert account["balance"] == balance - len(delivered)
     assert sorted(e.voiceid for e in journal_ok) == sorted(m["voiceid"] for m in delivered)

@@ -72,8 +72,8 @@ def suite(url: str, number: int, steps: int) -> dict:
     return {"suite": number, "account": api.account, "ids": ids, "checks": checks + 1}
 
 
-def test_eight_suites_in_parallel_processes_each_see_exactly_their_own(tmp_path):
-    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+def test_eight_suites_in_parallel_processes_each_see_exactly_their_own(db_url):
+    with running_sandbox("--db", db_url, "--workers", "2") as sandbox:
         own = SandboxAPI(sandbox.url)
         before = own.messages()
         with multiprocessing.get_context("spawn").Pool(8) as pool:
@@ -86,8 +86,8 @@ def test_eight_suites_in_parallel_processes_each_see_exactly_their_own(tmp_path)
     assert all(r["checks"] >= 2 for r in results)
 
 
-def test_a_long_poll_in_one_workspace_wakes_for_its_own_delivery_only(tmp_path):
-    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+def test_a_long_poll_in_one_workspace_wakes_for_its_own_delivery_only(db_url):
+    with running_sandbox("--db", db_url, "--workers", "2") as sandbox:
         shared = SandboxAPI(sandbox.url)
         one, two = shared.create_workspace(inline("a", 10)), shared.create_workspace(inline("b", 10))
         with ThreadPoolExecutor(1) as pool:
@@ -120,12 +120,13 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_workspace_s_receipts_are_pushed_and_listed_in_it(tmp_path):
+def test_a_workspace_s_receipts_are_pushed_and_listed_in_it(db_url):
+    _Receiver.got = []  # this test's pushes only (it runs on each backend)
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_address[1]}/receipt"
     try:
-        with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2") as sandbox:
+        with running_sandbox("--db", db_url, "--workers", "2") as sandbox:
             api = SandboxAPI(sandbox.url).create_workspace(inline("receipts", 10, receipt_url=url))
             smsid = SmsClient(api.account, api.apikey, sandbox.url).send("13800000001", CODE_TEXT.format("1234")).id
             api.flush_receipts()

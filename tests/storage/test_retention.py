@@ -6,14 +6,14 @@ from tests.support import DEMO
 from ihuyi_sandbox.testing import running_sandbox
 
 from ihuyi_sandbox.service.records import Account, JournalEntry, Seed
-from ihuyi_sandbox.storage import SQLiteStorage
+from ihuyi_sandbox.storage import open_storage
 from ihuyi_sandbox.testing import SandboxAPI, wait_until
 
 OK = {**DEMO, "content": "1234"}
 
 
-def test_the_newest_requests_are_kept_and_the_rest_pruned(tmp_path):
-    with running_sandbox("--db", str(tmp_path / "s.db"), "--keep-requests", "20", "--workers", "2") as sandbox:
+def test_the_newest_requests_are_kept_and_the_rest_pruned(db_url):
+    with running_sandbox("--db", db_url, "--keep-requests", "20", "--workers", "2") as sandbox:
         for i in range(60):
             sandbox.call("Submit", {**OK, "mobile": f"1381234{i:04d}"})
         api = SandboxAPI(sandbox.url)
@@ -24,16 +24,16 @@ def test_the_newest_requests_are_kept_and_the_rest_pruned(tmp_path):
         assert api.get_account()["balance"] == 1000 - 60  # pruning forgets history, never balances
 
 
-def test_requests_older_than_the_age_limit_are_pruned(tmp_path):
-    with running_sandbox("--db", str(tmp_path / "s.db"), "--keep-days", "0.00003") as sandbox:  # about 2.6 s
+def test_requests_older_than_the_age_limit_are_pruned(db_url):
+    with running_sandbox("--db", db_url, "--keep-days", "0.00003") as sandbox:  # about 2.6 s
         sandbox.call("Submit", {**OK, "mobile": "13812345678"})
         api = SandboxAPI(sandbox.url)
         assert len(api.messages()) == 1
         assert wait_until(lambda: api.messages() == [] and api.requests() == [], 15)
 
 
-def test_pruning_keeps_what_both_bounds_keep_and_deliveries_go_with_their_requests(tmp_path):
-    storage = SQLiteStorage(str(tmp_path / "p.db"))
+def test_pruning_keeps_what_both_bounds_keep_and_deliveries_go_with_their_requests(db_url):
+    storage = open_storage(db_url)
     storage.reset(Seed(accounts=(Account("A1", "k", 100),)))
     start = 1_700_000_000.0
     for i in range(10):  # one request a minute; the even ones delivered
