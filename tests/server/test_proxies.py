@@ -97,7 +97,7 @@ def test_an_unreachable_sandbox_url_is_a_sandbox_error_naming_it_and_why(tmp_pat
     (project / "test_outside.py").write_text(OUTSIDE_TEST)
     result = run_pytest(str(project), "--rootdir", str(project), f"--ihuyi-sandbox-url={url}")
     assert result.returncode == 1
-    assert re.search(rf"SandboxError: POST /_sandbox/reset: no answer from the sandbox at {re.escape(url)}: "
+    assert re.search(rf"SandboxError: POST /_sandbox/workspaces: no answer from the sandbox at {re.escape(url)}: "
                      r".*refused", result.stdout), result.stdout
     assert not re.search(r"^E\s+urllib\.error\.URLError", result.stdout, re.M)
 
