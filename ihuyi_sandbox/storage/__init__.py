@@ -32,9 +32,13 @@ def open_storage(db: str, *, workspace: str | None = None, pool_size: int | None
     this store may open. A value that looks like a URL of another scheme is refused (it would
     otherwise become a file at a strange relative path)."""
     if _postgres(db):
-        from .postgres import DEFAULT_POOL_SIZE, PostgresStorage
+        from .postgres import DEFAULT_POOL_SIZE, PostgresStorage, shared_pool
 
-        return PostgresStorage(db, schema=_schema(workspace), pool_size=pool_size or DEFAULT_POOL_SIZE)
+        size, schema = pool_size or DEFAULT_POOL_SIZE, _schema(workspace)
+        # a workspace's store shares one pool with the process's other workspaces: a pool each
+        # would take a hundred workspaces' times the connections, past what a server allows
+        pool = None if workspace is None else shared_pool(db, size)
+        return PostgresStorage(db, schema=schema, pool=pool, pool_size=size)
     path = db if workspace is None or db == MEMORY else _workspace_path(db, workspace)
     if path != MEMORY:
         Path(path).parent.mkdir(parents=True, exist_ok=True)

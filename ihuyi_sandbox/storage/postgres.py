@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -251,6 +252,29 @@ def _connect_error(url: str) -> str | None:
     except psycopg.Error as error:
         return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return None
+
+
+#: the pool the workspaces' stores of this process share, by database URL (a pool never
+#: crosses a fork: the process that made it is part of the key)
+_SHARED_POOLS: dict[tuple[int, str], ConnectionPool] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(url: str, size: int) -> ConnectionPool:
+    """This process's pool for the workspaces' stores on ``url``, opened the first time (the
+    stores' schemas differ, and each sets its own search path as it takes a connection)."""
+    key = (os.getpid(), url)
+    with _SHARED_LOCK:
+        pool = _SHARED_POOLS.get(key)
+        if pool is None:
+            reason = _connect_error(url)
+            if reason:
+                raise StoreUnavailable(reason, f"cannot connect: {reason}")
+            pool = ConnectionPool(url, min_size=1, max_size=size, timeout=CONNECT_SECONDS, open=False,
+                                  configure=configure, kwargs={"autocommit": True}, name="ihuyi-sandbox workspaces")
+            pool.open(wait=False)
+            _SHARED_POOLS[key] = pool
+    return pool
 
 
 class PostgresStorage(SQLiteStorage):
