@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tomli_w
-from lxml import etree
 
+from .._exceptions import MalformedBody
 from ..service.products import product
 from ..service.records import Settings
 from ..service.scenarios import Scenario
 from ..service.scenarios.checker import VOICE_ID_ELEMENTS
+from ..wire.answers import local_name, namespace_of, read_xml
 from .probes import Probe
 from .targets import Answered
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 #: the products whose Submit id element is the ``voice_id_element`` setting
 VOICE_PRODUCTS = ("voice", "voice_notice")
 
@@ -49,14 +49,13 @@ def read(body: bytes, format: str) -> Read | None:
             if isinstance(code, bool) or not isinstance(code, int) or not isinstance(msg, str):
                 return None
             return Read(code, msg, id_name, quoted=isinstance(value, str))
-        root = etree.fromstring(body, _PARSER)
+        root = read_xml(body)
         children = [child for child in root if isinstance(child.tag, str)]
-        names = [etree.QName(child).localname for child in children]
+        names = [local_name(child.tag) for child in children]
         if len(names) != 3 or names[:2] != ["code", "msg"] or not (children[0].text or "").isdigit():
             return None
-        return Read(int(children[0].text or ""), children[1].text or "", names[2],
-                    namespace=etree.QName(root).namespace or "")
-    except (ValueError, UnicodeDecodeError, RecursionError, etree.XMLSyntaxError):
+        return Read(int(children[0].text or ""), children[1].text or "", names[2], namespace=namespace_of(root.tag))
+    except (ValueError, UnicodeDecodeError, RecursionError, MalformedBody):
         return None
 
 

@@ -137,6 +137,29 @@ def _local(tag: object) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
+def read_xml(body: bytes) -> ET.Element:
+    """The root of an XML body, comments and processing instructions kept as nodes, a DTD
+    refused; :class:`MalformedBody` for anything that is not well-formed XML."""
+    parser = ET.XMLParser(target=_Tree())
+    try:
+        parser.feed(body)
+        return parser.close()
+    except MalformedBody:
+        raise
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown encoding
+        raise MalformedBody(f"not well-formed XML: {exc}") from None
+
+
+def local_name(tag: object) -> str:
+    """An element's name without its namespace (``""`` for a comment); :func:`namespace_of` the rest."""
+    return _local(tag)
+
+
+def namespace_of(tag: object) -> str:
+    """The namespace of an element's name, ``""`` for none."""
+    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
 @dataclass(frozen=True)
 class Api:
     """A product's methods, for reading its answers: :meth:`parse_xml` tells the method by the
@@ -163,14 +186,7 @@ class Api:
 
     def parse_xml(self, body: bytes) -> Answer:
         """Read an XML answer whatever its namespace; raise :class:`MalformedBody` on anything else."""
-        parser = ET.XMLParser(target=_Tree())
-        try:
-            parser.feed(body)
-            root = parser.close()
-        except MalformedBody:
-            raise
-        except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown encoding
-            raise MalformedBody(f"not well-formed XML: {exc}") from None
+        root = read_xml(body)
         root_name = _local(root.tag)
         shape = next((m for m in self.methods if m.root == root_name), None)
         if shape is None:
