@@ -31,21 +31,22 @@ def _send(name: str, mimetype: str) -> Response:
     return response
 
 
-@bp.get("/")
-def page() -> Response:
-    response = _send("index.html", "text/html")
+def _page(name: str) -> Response:
+    response = _send(name, "text/html")
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/")
+def page() -> Response:
+    return _page("index.html")
 
 
 @bp.get("/docs")
 def docs() -> Response:
     """The API's description (``openapi.json``) rendered for a browser, by a page of our own."""
-    response = _send("docs.html", "text/html")
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return _page("docs.html")
 
 
 @bp.get("/assets/<name>")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from ihuyi_sandbox import client as clients_module
+from ihuyi_sandbox.testing import SandboxAPI, SandboxProcess, running_sandbox
 
 PRODUCTS = ("VoiceClient", "SmsClient", "InternationalSmsClient", "MarketingClient", "VoiceNoticeClient")
 
@@ -43,3 +45,18 @@ def clients(request: pytest.FixtureRequest) -> SimpleNamespace:
     if request.param == "blocking":
         return SimpleNamespace(**{name: getattr(clients_module, name) for name in PRODUCTS})
     return SimpleNamespace(**{name: _asyncio(name) for name in PRODUCTS})
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
+    """A served sandbox for the module's tests (a module may define its own instead)."""
+    with running_sandbox("--db", str(tmp_path_factory.mktemp("client") / "s.db")) as running:
+        yield running
+
+
+@pytest.fixture
+def api(sandbox: SandboxProcess) -> SandboxAPI:
+    """The sandbox API of :func:`sandbox`, reset to its scenario's start."""
+    handle = SandboxAPI(sandbox.url)
+    handle.reset()
+    return handle

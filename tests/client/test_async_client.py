@@ -9,27 +9,12 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 
-import pytest
 
 from ihuyi_sandbox.client import AsyncSmsClient, AsyncVoiceClient
 from ihuyi_sandbox.errors import BalanceExhaustedError, TransportError
 from ihuyi_sandbox.service.records import DEMO_APIID, DEMO_APIKEY
-from ihuyi_sandbox.testing import SandboxAPI, SandboxProcess, running_sandbox
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    with running_sandbox("--db", str(tmp_path_factory.mktemp("async") / "s.db")) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: SandboxProcess) -> SandboxAPI:
-    handle = SandboxAPI(sandbox.url)
-    handle.reset()
-    return handle
 
 
 def test_many_calls_share_one_event_loop(sandbox, api):

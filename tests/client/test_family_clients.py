@@ -4,29 +4,15 @@ core (format, dynamic password, transport)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 
 from ihuyi_sandbox.client import Submitted
 from ihuyi_sandbox.errors import CredentialsError, IhuyiError, MobileError
-from ihuyi_sandbox.testing import SandboxAPI, SandboxProcess, running_sandbox
 
 KEY = "0123456789abcdef0123456789abcdef"
 SMS_TEXT = "您的验证码是：4821。请不要把验证码泄露给其他人。"
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    with running_sandbox("--db", str(tmp_path_factory.mktemp("family") / "s.db")) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: SandboxProcess) -> SandboxAPI:
-    handle = SandboxAPI(sandbox.url)
-    handle.reset()
-    return handle
 
 
 def is_id(submitted: Submitted) -> bool:
