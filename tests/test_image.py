@@ -129,8 +129,11 @@ class Started:
     def __init__(self, image: Image, args: list[str]) -> None:
         entry = [*final_run("ENTRYPOINT"), *args]
         self.namespaced = subprocess.run(["unshare", "--pid", "--fork", "true"], capture_output=True).returncode == 0
-        self.process = subprocess.Popen(["unshare", "--pid", "--fork", *entry] if self.namespaced else entry,
-                                        env=image.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # --kill-child: the namespace's PID 1 (and with it all in the namespace) goes with unshare,
+        # so a test that ends without docker stop leaves no server behind
+        argv = ["unshare", "--pid", "--fork", "--kill-child", *entry] if self.namespaced else entry
+        self.process = subprocess.Popen(argv, env=image.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
         self.lines: list[str] = []
         self.up = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -171,6 +174,8 @@ def started(image: Image) -> Iterator[Started]:
         yield run
     finally:
         if run.process.poll() is None:
+            if run.namespaced:
+                os.kill(run.pid_one(), signal.SIGKILL)  # PID 1 of the namespace: everything in it ends
             run.process.kill()
             run.process.wait()
 
