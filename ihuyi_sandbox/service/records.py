@@ -53,8 +53,8 @@ class Limits:
     blacklist_after: int | None = None
 
     def any(self) -> bool:
-        return any(v is not None for v in (self.per_second, self.per_day, self.codes_per_day,
-                                           self.identical_per_minute, self.blacklist_after))
+        return not (self.per_second is None and self.per_day is None and self.codes_per_day is None
+                    and self.identical_per_minute is None and self.blacklist_after is None)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from typing import NamedTuple
 
 import re2
 
@@ -22,8 +23,7 @@ _PLACEHOLDER = re.compile(r"【变量[0-9]*】")
 _SIGNATURE = re.compile(r"^【([^【】]*)】|【([^【】]*)】$")
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """How a content met a template: ``variables`` as they were filled in, or why it did not
     (``too_long``: it would match, but a variable is longer than allowed)."""
 
@@ -66,7 +66,7 @@ def match(template: str, content: str, max_length: int = MAX_VARIABLE_LENGTH) ->
         if found is None:
             return None
         variables = found.groups()
-    return Match(variables, too_long=any(len(v) > max_length for v in variables))
+    return Match(variables, too_long=max(map(len, variables)) > max_length)
 
 
 @lru_cache(maxsize=1024)
@@ -78,11 +78,10 @@ def _parts(template: str) -> tuple[str, ...]:
 def fill(template: str, variables: str) -> str | None:
     """The text ``template`` gives with ``variables`` (``|``-separated, templateid mode), or
     ``None`` when their number is not the template's."""
-    values = variables.split("|")
-    if len(values) != placeholders(template):
+    parts, values = _parts(template), variables.split("|")
+    if len(values) != len(parts) - 1:
         return None
-    pieces = iter(values)
-    return _PLACEHOLDER.sub(lambda _: next(pieces), template)
+    return "".join(chain.from_iterable(zip(parts, values))) + parts[-1]
 
 
 def split_signature(content: str) -> tuple[str, str | None]:

@@ -7,6 +7,7 @@ PHP is lenient, so the urlencoded case is decoded here, byte by byte, and never 
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 
@@ -23,29 +24,38 @@ def parse_urlencoded(raw: bytes, charset: str | None = None) -> dict[str, str]:
     (GB 18030), then as Latin-1, so every byte string gives some answer.
     """
     params: dict[str, str] = {}
-    if raw.isascii() and b"%" not in raw and b"+" not in raw and _reads_ascii_as_ascii(charset):
-        # what nearly every client sends: nothing to unquote or decode, and the same answer
+    if raw.isascii() and b"+" not in raw and _reads_ascii_as_ascii(charset):
+        # what nearly every client sends: the same answer, and only what holds escapes unquoted
         for text in raw.decode("ascii").split("&"):
             name, _, value = text.partition("=")
+            if "%" in name:
+                name = _decoded(name.encode("ascii"), charset)
             if name := name.strip():
-                params[name] = value
+                params[name] = _decoded(value.encode("ascii"), charset) if "%" in value else value
         return params
     for pair in raw.split(b"&"):
-        if not pair:
-            continue
         name, _, value = pair.partition(b"=")
-        key = decode_text(unquote_bytes(name.replace(b"+", b" ")), charset).strip()
-        if not key:
-            continue
-        params[key] = decode_text(unquote_bytes(value.replace(b"+", b" ")), charset)
+        if key := _decoded(name, charset).strip():
+            params[key] = _decoded(value, charset)
     return params
 
 
+def _decoded(data: bytes, charset: str | None) -> str:
+    return decode_text(unquote_bytes(data.replace(b"+", b" ") if b"+" in data else data), charset)
+
+
 def unquote_bytes(data: bytes) -> bytes:
-    """``urllib.parse.unquote_to_bytes``, each run of escapes decoded at once: a text in Chinese
-    is all escapes, which the standard library decodes one at a time (bench/RESULTS.md). An
-    invalid escape is kept as it is, as there."""
-    return _ESCAPE_RUN.sub(_run_bytes, data) if b"%" in data else data
+    """``urllib.parse.unquote_to_bytes``, in C: a text in Chinese is all escapes, which the
+    standard library decodes one at a time in Python (bench/RESULTS.md). With every escape
+    valid, what nearly every client sends, ``%XX`` is spelled ``\\xXX`` (and each backslash
+    ``\\\\``) for the codec that reads Python's bytes literals; otherwise each run of escapes is
+    decoded at once, an invalid escape kept as it is, as in the standard library."""
+    if b"%" not in data:
+        return data
+    try:
+        return codecs.escape_decode(data.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    except ValueError:  # an escape that is not two hex digits, or cut short
+        return _ESCAPE_RUN.sub(_run_bytes, data)
 
 
 _ESCAPE_RUN = re.compile(rb"(?:%[0-9A-Fa-f]{2})+")

@@ -263,7 +263,7 @@ def follow_template(body: str, templateid: str, account: Account, context: Conte
         filled = templates.fill(template, body)
         if filled is None or not all(variables):
             return Code.TEMPLATE_MISMATCH, ""
-        if any(len(v) > templates.MAX_VARIABLE_LENGTH for v in variables):
+        if max(map(len, variables)) > templates.MAX_VARIABLE_LENGTH:
             return Code.VARIABLE_TOO_LONG, ""
         if len(filled) > CONTENT_LIMIT:
             return Code.CONTENT_TOO_LONG, ""

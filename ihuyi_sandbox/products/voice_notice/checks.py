@@ -32,6 +32,8 @@ BUILTIN_TEMPLATE_ID = 1361
 BUILTIN_TEMPLATE = "您的订单号是：【变量】。已由【变量】发出，请注意查收。"
 #: the store's name for this product's templates
 PRODUCT = "voice_notice"
+#: the built-in template as the checks read it: every account's, of no account's store
+BUILTIN = Template(BUILTIN_TEMPLATE_ID, "", PRODUCT, BUILTIN_TEMPLATE)
 #: the service's clock: a "day" of the daily limits is a calendar day in China (UTC+8)
 CHINA = timezone(timedelta(hours=8))
 
@@ -142,7 +144,7 @@ def filled(templateid: str, variables: str, account: Account, context: Context) 
     values = variables.split("|")
     if text is None or not all(values):
         return Code.TEMPLATE_MISMATCH, None
-    if any(len(value) > templates.MAX_VARIABLE_LENGTH for value in values):
+    if max(map(len, values)) > templates.MAX_VARIABLE_LENGTH:
         return Code.VARIABLE_TOO_LONG, None
     if len(text) > MAX_CONTENT_LENGTH:
         return Code.CONTENT_TOO_LONG, None
@@ -154,13 +156,15 @@ def named(templateid: str, account: Account, context: Context) -> Template | Non
     if not TEMPLATE_ID_PATTERN.fullmatch(templateid):
         return None
     wanted = int(templateid)
+    if wanted == BUILTIN_TEMPLATE_ID:  # what most calls name: the store need not be read
+        return BUILTIN
     return next((t for t in usable(account, context) if t.id == wanted), None)
 
 
 def usable(account: Account, context: Context) -> Iterator[Template]:
     """The templates the account may send with now: the built-in one, then its own that are
     approved or whose review is due (the dispatcher approves those), oldest first."""
-    yield Template(BUILTIN_TEMPLATE_ID, account.apiid, PRODUCT, BUILTIN_TEMPLATE)
+    yield BUILTIN
     for template in context.store.templates(account=account.apiid, product=PRODUCT):
         if template.status == "approved" or (template.status == "pending" and template.review_at is not None
                                              and template.review_at <= context.now):
