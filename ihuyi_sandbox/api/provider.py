@@ -62,7 +62,8 @@ def read_request(candidates: tuple["Product", ...], route: "Route", http_method:
         return text_reply(400, f"{shown}: {route.path.rsplit('/', 1)[-1]} answers {accepted} "
                                "(in the query string, case-sensitive)")
     if len(having) > 1 and host:
-        named = tuple(p for p in having if _hostname(host) in p.hosts)
+        hostname = _hostname(host)
+        named = tuple(p for p in having if hostname in p.hosts)
         having = named or having
     return Request(having, name, params, client_ip)
 
@@ -71,12 +72,6 @@ def _hostname(host: str) -> str:
     """The name in a ``Host`` header, its port left out."""
     name = host.rpartition(":")[0] if host.rfind(":") > host.rfind("]") else host
     return name.strip("[]").lower().rstrip(".")
-
-
-def answer(outcome: Outcome, params: Mapping[str, str], settings: Settings, route: "Route") -> Reply:
-    """The backend's outcome on the wire, its scenario fault carried out (the waits of latency
-    and hang are the caller's, who knows how to wait)."""
-    return written(outcome.answer, outcome.fault, params, settings, route)
 
 
 def written(answer: Answer, fault: str | None, params: Mapping[str, str], settings: Settings,
@@ -135,21 +130,26 @@ class ProviderRSGI:
             if isinstance(request, Reply):
                 reply = request
             else:
-                outcome = await self._handle(request._replace(render=partial(self._body, request.params)))
+                kept: list[Reply] = []
+                outcome = await self._handle(request._replace(render=partial(self._body, request.params, kept)))
                 if outcome.latency_seconds or outcome.hang_seconds:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
-                reply = answer(outcome, request.params, outcome.settings or self.backend.settings, self.route)
+                reply = kept[-1] if kept else written(outcome.answer, outcome.fault, request.params,
+                                                      outcome.settings or self.backend.settings, self.route)
         except BodyRefused as refused:
             reply = text_reply(refused.status, refused.reason, refused.headers)
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would
             reply = failure(exc, self.max_body, self.route.path, http_method)
         proto.response_bytes(reply.status, reply.header_list, b"" if http_method == "HEAD" else reply.body)
 
-    def _body(self, params: Mapping[str, str], answer: Answer, fault: str | None, settings: Settings) -> bytes:
+    def _body(self, params: Mapping[str, str], kept: list[Reply], answer: Answer, fault: str | None,
+              settings: Settings) -> bytes:
         """The body the client gets for ``answer`` (nothing, for a dropped connection): what the
-        journal keeps."""
+        journal keeps. The reply is kept for the client too, rendered once; the backend renders
+        the outcome's answer last (a batch handled again renders it again)."""
         reply = written(answer, fault, params, settings, self.route)
+        kept.append(reply)
         return b"" if reply is DROP else reply.body
 
     def _handle(self, request: Request) -> "asyncio.Future[Outcome]":

@@ -87,7 +87,7 @@ def fill(template: str, variables: str) -> str | None:
 def split_signature(content: str) -> tuple[str, str | None]:
     """(the content without its signature, the signature's text or ``None``): a ``【…】`` at its
     start or end."""
-    found = _SIGNATURE.search(content)
+    found = _SIGNATURE.search(content) if content[:1] == "【" or content[-1:] == "】" else None
     if found is None:
         return content, None
     signature = found.group(1) if found.group(1) is not None else found.group(2)
