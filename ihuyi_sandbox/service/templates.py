@@ -54,25 +54,34 @@ def match(template: str, content: str, max_length: int = MAX_VARIABLE_LENGTH) ->
     """How ``content`` (its signature already taken off) fills ``template``, or ``None`` if it
     does not follow it."""
     parts = _parts(template)
-    if len(parts) <= 2:  # no placeholder, or one (the built-in templates): their text around it
-        head, tail = parts[0], parts[-1]
-        if len(parts) == 1:
-            return Match() if content == head else None
+    if len(parts) == 1:  # no placeholder
+        return Match() if content == template else None
+    if len(parts) == 2:  # one (the built-in templates): the text around it
+        head, tail = parts
         if len(content) <= len(head) + len(tail) or not content.startswith(head) or not content.endswith(tail):
             return None
-        variables: tuple[str, ...] = (content[len(head):len(content) - len(tail)],)
-    else:
-        found = _pattern(template).fullmatch(content)
-        if found is None:
-            return None
-        variables = found.groups()
-    return Match(variables, too_long=max(map(len, variables)) > max_length)
+        variable = content[len(head):len(content) - len(tail)]
+        return Match((variable,), len(variable) > max_length)
+    if _shortest_match(parts) > len(content):
+        return None
+    found = _pattern(template).fullmatch(content)
+    if found is None:
+        return None
+    variables = found.groups()
+    return Match(variables, max(map(len, variables)) > max_length)
 
 
 @lru_cache(maxsize=1024)
 def _parts(template: str) -> tuple[str, ...]:
     """The template's text between its placeholders."""
     return tuple(_PLACEHOLDER.split(template))
+
+
+def _shortest_match(parts: tuple[str, ...]) -> int:
+    """The shortest content a template of these parts matches: its text, and a character per
+    placeholder. A longer template is never compiled into a pattern, so a template an AddTemplate
+    made as large as a request allows costs nothing to a content it cannot match."""
+    return sum(map(len, parts)) + len(parts) - 1
 
 
 def fill(template: str, variables: str) -> str | None:

@@ -18,7 +18,6 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import lru_cache
 
 from ...service import templates
 from ...service.products import Context, Decision
@@ -26,6 +25,9 @@ from ...service.records import Account, Template
 from ...wire.passwords import dynamic_password
 from .codes import Code
 from .receipts import CHINA
+
+#: a passed check's code, read once (before Python 3.12 an enum's members cost a metaclass hook each)
+OK = Code.OK
 
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 #: a country code (optionally after ``+`` or ``00``), one space, the national number
@@ -58,10 +60,10 @@ _PAGE = 100
 def decide(product: str, method: str, params: Mapping[str, str], context: Context) -> Decision:
     """The decision of ``product`` (``sms``, ``isms`` or ``marketing``) on ``method`` with ``params``."""
     code = check_account(method, params, context)
-    if code is not Code.OK:
+    if code is not OK:
         return Decision(code)
     if method == "GetNum":
-        return Decision(Code.OK)
+        return Decision(OK)
     if method == "AddTemplate":
         return add_template(params, context)
     return {"sms": submit_sms, "isms": submit_international, "marketing": submit_marketing}[product](params, context)
@@ -84,14 +86,14 @@ def check_account(method: str, params: Mapping[str, str], context: Context) -> C
         code = check_template_password(params, account)
     else:
         code = check_password(method, params, account, now=context.now, skew=context.settings.password_skew)
-    if code is not Code.OK:
+    if code is not OK:
         return code
     if account.registered_ips and context.client_ip not in account.registered_ips:
         return Code.IP_NOT_REGISTERED if method == "Submit" else Code.IP_REFUSED
     # SMS's 408 is about a number sent too much; an account frozen for abuse is simply frozen
     if account.frozen or account.auto_frozen:
         return Code.ACCOUNT_FROZEN
-    return Code.OK
+    return OK
 
 
 def check_password(method: str, params: Mapping[str, str], account: Account, *, now: float, skew: int) -> Code:
@@ -100,7 +102,7 @@ def check_password(method: str, params: Mapping[str, str], account: Account, *, 
     password = params.get("password", "")
     time = params.get("time", "")
     if not time:
-        return Code.OK if _same(password, account.apikey) else Code.BAD_CREDENTIALS
+        return OK if _same(password, account.apikey) else Code.BAD_CREDENTIALS
     if not TIME.fullmatch(time) or abs(now - int(time)) > skew:
         return Code.DYNAMIC_PASSWORD_EXPIRED
     if method == "Submit":
@@ -108,14 +110,14 @@ def check_password(method: str, params: Mapping[str, str], account: Account, *, 
                                     params.get("content", ""))
     else:
         expected = dynamic_password(account.apiid, account.apikey, time)
-    return Code.OK if _same(password, expected) else Code.DYNAMIC_PASSWORD_MISMATCH
+    return OK if _same(password, expected) else Code.DYNAMIC_PASSWORD_MISMATCH
 
 
 def check_template_password(params: Mapping[str, str], account: Account) -> Code:
     """AddTemplate takes the APIKEY or its lower-case md5, and no dynamic password."""
     password = params.get("password", "")
     hashed = hashlib.md5(account.apikey.encode("utf-8")).hexdigest()
-    return Code.OK if _same(password, account.apikey) or _same(password, hashed) else Code.BAD_CREDENTIALS
+    return OK if _same(password, account.apikey) or _same(password, hashed) else Code.BAD_CREDENTIALS
 
 
 def _same(given: str, expected: str) -> bool:
@@ -144,11 +146,11 @@ def submit_sms(params: Mapping[str, str], context: Context) -> Decision:
     if len(body) > CONTENT_LIMIT:
         return Decision(Code.CONTENT_TOO_LONG)
     code, body = follow_template(body, params.get("templateid", ""), account, context)
-    if code is not Code.OK:
+    if code is not OK:
         return Decision(code)
     text = f"{body}【{signature}】"
     code = check_limits(account, mobile, text, context)
-    if code is not Code.OK:
+    if code is not OK:
         return Decision(code)
     return _billed(account, parts(text), text)
 
@@ -170,7 +172,7 @@ def submit_international(params: Mapping[str, str], context: Context) -> Decisio
     if len(content) > CONTENT_LIMIT:
         return Decision(Code.CONTENT_TOO_LONG)
     code = check_limits(account, mobile, content, context)
-    if code is not Code.OK:
+    if code is not OK:
         return Decision(code)
     return _billed(account, parts(content), None)
 
@@ -211,7 +213,7 @@ def _account(context: Context) -> Account:
 def _billed(account: Account, units: int, text: str | None) -> Decision:
     if account.balance < units:
         return Decision(Code.BALANCE_EXHAUSTED)
-    return Decision(Code.OK, units=units, text=text)
+    return Decision(OK, units, text)
 
 
 def parts(text: str) -> int:
@@ -267,13 +269,13 @@ def follow_template(body: str, templateid: str, account: Account, context: Conte
             return Code.VARIABLE_TOO_LONG, ""
         if len(filled) > CONTENT_LIMIT:
             return Code.CONTENT_TOO_LONG, ""
-        return Code.OK, filled
+        return OK, filled
     matched, too_long = _match_any(BUILT_IN_TEMPLATES.values(), body)
     if not matched:
         matched, too_long_own = _match_any(own_templates(account.apiid, context).values(), body)
         too_long = too_long or too_long_own
     if matched:
-        return Code.OK, body
+        return OK, body
     return (Code.VARIABLE_TOO_LONG if too_long else Code.TEMPLATE_MISMATCH), ""
 
 
@@ -281,26 +283,12 @@ def _match_any(candidates: Iterable[str], body: str) -> tuple[bool, bool]:
     """(whether ``body`` follows one of the templates, whether it would but for a variable too long)."""
     too_long = False
     for template in candidates:
-        if _shortest_match(template) > len(body):
-            continue
         found = templates.match(template, body)
         if found is not None:
             if not found.too_long:
                 return True, False
             too_long = True
     return False, too_long
-
-
-@lru_cache(maxsize=256)
-def _shortest_match(template: str) -> int:
-    """The shortest content ``template`` matches: its text, and a character per placeholder. A
-    longer template is never compiled into a pattern, so a template an AddTemplate made as large
-    as a request allows costs nothing to a content it cannot match."""
-    count = templates.placeholders(template)
-    if count == 0:
-        return len(template)
-    literal = templates.fill(template, "|" * (count - 1))  # every placeholder emptied
-    return len(literal or "") + count
 
 
 # -- frequency limits ----------------------------------------------------------------------------
@@ -311,7 +299,7 @@ def check_limits(account: Account, mobile: str, text: str, context: Context) -> 
     day stays refused until it ends."""
     limits = account.limits
     if not limits.any():
-        return Code.OK
+        return OK
     count, now, apiid = context.counters.count_deliveries, context.now, account.apiid
     if limits.per_second is not None and count(account=apiid, mobile=mobile, since=now - 1) >= limits.per_second:
         return Code.PER_SECOND
@@ -323,13 +311,13 @@ def check_limits(account: Account, mobile: str, text: str, context: Context) -> 
             codes_since(apiid, mobile, midnight, context, enough=limits.codes_per_day) >= limits.codes_per_day:
         return Code.CODES_PER_DAY
     if limits.per_day is None and limits.blacklist_after is None:
-        return Code.OK
+        return OK
     today = count(account=apiid, mobile=mobile, since=midnight)
     if limits.per_day is not None and today >= limits.per_day:
         return Code.PER_DAY
     if limits.blacklist_after is not None and today >= limits.blacklist_after:
         return Code.MOBILE_OVER_LIMIT
-    return Code.OK
+    return OK
 
 
 def codes_since(account: str, mobile: str, since: float, context: Context, *, enough: int) -> int:
@@ -354,4 +342,4 @@ def add_template(params: Mapping[str, str], context: Context) -> Decision:
     now = context.now
     template_id = context.store.add_template(Template(0, account.apiid, "sms", content, "pending", created=now,
                                                       review_at=now + context.settings.template_review_seconds))
-    return Decision(Code.OK, value=str(template_id))
+    return Decision(OK, value=str(template_id))
