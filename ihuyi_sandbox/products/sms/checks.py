@@ -66,7 +66,7 @@ def decide(product: str, method: str, params: Mapping[str, str], context: Contex
         return Decision(OK)
     if method == "AddTemplate":
         return add_template(params, context)
-    return {"sms": submit_sms, "isms": submit_international, "marketing": submit_marketing}[product](params, context)
+    return _SUBMITS[product](params, context)
 
 
 # -- the account ---------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def submit_sms(params: Mapping[str, str], context: Context) -> Decision:
     body, signature = signed(content, params.get("sign", ""), split=not templated)
     if signature is None:
         return Decision(Code.SIGNATURE_INVALID)
-    if EMOJI.search(content) or EMOJI.search(signature):
+    if EMOJI.search(content) or (params.get("sign") and EMOJI.search(signature)):  # else it is in the content
         return Decision(Code.CONTENT_EMOJI)
     if len(body) > CONTENT_LIMIT:
         return Decision(Code.CONTENT_TOO_LONG)
@@ -196,7 +196,7 @@ def submit_marketing(params: Mapping[str, str], context: Context) -> Decision:
     body, signature = signed(content, params.get("sign", ""))
     if signature is None:
         return Decision(Code.SIGNATURE_INVALID)
-    if EMOJI.search(content) or EMOJI.search(signature):
+    if EMOJI.search(content) or (params.get("sign") and EMOJI.search(signature)):  # else it is in the content
         return Decision(Code.CONTENT_EMOJI)
     if len(body) > CONTENT_LIMIT:
         return Decision(Code.CONTENT_TOO_LONG)
@@ -219,6 +219,10 @@ def _billed(account: Account, units: int, text: str | None) -> Decision:
 def parts(text: str) -> int:
     """The parts a message is billed: one up to 70 characters, else one per 67."""
     return 1 if len(text) <= SINGLE_PART else -(-len(text) // PART)
+
+
+#: each product's Submit checks
+_SUBMITS = {"sms": submit_sms, "isms": submit_international, "marketing": submit_marketing}
 
 
 # -- signatures ----------------------------------------------------------------------------------
