@@ -245,7 +245,14 @@ INSERT INTO journal (time, client_ip, method, account, mobile, params, code, voi
                      text, answer)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-_DELIVER = f"{_JOURNAL_INSERT} RETURNING {_DELIVERY_VOICE_ID}"
+#: a delivery's row, its id given
+_DELIVER = _JOURNAL_INSERT.replace("(time,", "(id, time,", 1).replace("VALUES (", "VALUES (?, ", 1)
+#: the id the journal's next row takes (one past the highest AUTOINCREMENT ever gave) and the voice
+#: id of a delivery at ``?`` seconds with it
+_NEXT_DELIVERY = f"""
+SELECT id, {_DELIVERY_VOICE_ID}
+FROM (SELECT ? AS time, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0) + 1 AS id)
+"""
 
 
 def _write_failure(exc: BaseException) -> str | None:
@@ -439,14 +446,16 @@ class SQLiteStorage:
     def deliver(self, entry: JournalEntry, *, receipt_url: str = "", report_at: float = 0.0,
                 answer: Callable[[str], bytes] | None = None) -> str | None:
         with self.transaction() as db:
+            # the id is known before the row is written (this transaction holds the write lock), and
+            # so the voice id: the answer that carries it is written with the row, not after it
+            journal_id, voiceid = db.execute(_NEXT_DELIVERY, (entry.time,)).fetchone()
+            written = answer(voiceid) if answer is not None else None
             try:
-                ((voiceid,),) = db.execute(_DELIVER, _journal_row(entry, "")).fetchall()
+                db.execute(_DELIVER, (journal_id, *_journal_row(entry, "", written)))
             except sqlite3.IntegrityError as exc:
                 if "balance exhausted" in str(exc):  # the trigger's RAISE(ABORT): this statement only
                     return None
                 raise
-            if answer is not None:  # the answer carries the id the INSERT gave: kept once it is known
-                db.execute("UPDATE journal SET answer = ? WHERE id = last_insert_rowid()", (answer(voiceid),))
             if receipt_url:
                 db.execute("INSERT INTO receipts (voiceid, account, mobile, outcome, url, report_at, status, next_at, "
                            "product) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -957,10 +966,10 @@ _LISTS = {"blacklist": "mobile", "refused_ips": "ip"}
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _journal_row(entry: JournalEntry, voiceid: str) -> tuple:
+def _journal_row(entry: JournalEntry, voiceid: str, answer: bytes | None = None) -> tuple:
     return (entry.time, entry.client_ip, entry.method, entry.account, entry.mobile,
             _to_json(entry.params), entry.code, voiceid, entry.fault, entry.outcome, entry.product, entry.units,
-            entry.text, entry.answer)
+            entry.text, entry.answer if answer is None else answer)
 
 
 def _order(after: int | None) -> str:
