@@ -135,8 +135,7 @@ class ProviderRSGI:
                 if outcome.latency_seconds or outcome.hang_seconds:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.stopping.wait(), outcome.latency_seconds + outcome.hang_seconds)
-                reply = kept[-1] if kept else written(outcome.answer, outcome.fault, request.params,
-                                                      outcome.settings or self.backend.settings, self.route)
+                reply = kept[-1]  # the backend renders every outcome it journals
         except BodyRefused as refused:
             reply = text_reply(refused.status, refused.reason, refused.headers)
         except Exception as exc:  # noqa: BLE001 - answered, as a WSGI server would

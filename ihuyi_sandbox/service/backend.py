@@ -37,8 +37,6 @@ class Outcome(NamedTuple):
     fault: str | None = None
     latency_seconds: float = 0.0
     hang_seconds: float = 0.0
-    #: the settings to write it with, when they are not the main backend's (a workspace's)
-    settings: Settings | None = None
 
 
 class Request(NamedTuple):
@@ -258,8 +256,7 @@ class Backend:
                 log.exception("workspace %s: its store cannot be opened", workspace_id)
                 answers: list[Outcome | Exception] = [exc] * len(batch)
             else:
-                answers = ([_written_with(a, backend.settings) for a in backend.handle_many(batch)]
-                           if backend is not None else self.handle_many(batch, route=False))
+                answers = backend.handle_many(batch) if backend is not None else self.handle_many(batch, route=False)
             for i, answer in zip(indexes, answers):
                 outcomes[i] = answer
 
@@ -359,10 +356,6 @@ class Backend:
 def _bytes(render: Callable[[Answer, str | None, Settings], bytes] | None, answer: Answer, fault: str | None,
            settings: Settings) -> bytes | None:
     return None if render is None else render(answer, fault, settings)
-
-
-def _written_with(outcome: Outcome | Exception, settings: Settings) -> Outcome | Exception:
-    return outcome if isinstance(outcome, Exception) else outcome._replace(settings=settings)
 
 
 def _load(into: Future[Scenario], source: str) -> None:

@@ -137,11 +137,11 @@ def submit_sms(params: Mapping[str, str], context: Context) -> Decision:
         return Decision(Code.MOBILE_INVALID)
     if context.facts.mobile_blacklisted:
         return Decision(Code.MOBILE_BLACKLISTED)
-    templated = bool(params.get("templateid"))
-    body, signature = signed(content, params.get("sign", ""), split=not templated)
+    templated, sign = bool(params.get("templateid")), params.get("sign", "")
+    body, signature = signed(content, sign, split=not templated)
     if signature is None:
         return Decision(Code.SIGNATURE_INVALID)
-    if EMOJI.search(content) or (params.get("sign") and EMOJI.search(signature)):  # else it is in the content
+    if EMOJI.search(content) or EMOJI.search(sign):  # the signature is one of the two, or the default
         return Decision(Code.CONTENT_EMOJI)
     if len(body) > CONTENT_LIMIT:
         return Decision(Code.CONTENT_TOO_LONG)
@@ -193,10 +193,11 @@ def submit_marketing(params: Mapping[str, str], context: Context) -> Decision:
     if context.facts.mobile_blacklisted or (len(numbers) > 1 and
                                             not set(context.store.listed("blacklist")).isdisjoint(numbers)):
         return Decision(Code.MOBILE_BLACKLISTED)
-    body, signature = signed(content, params.get("sign", ""))
+    sign = params.get("sign", "")
+    body, signature = signed(content, sign)
     if signature is None:
         return Decision(Code.SIGNATURE_INVALID)
-    if EMOJI.search(content) or (params.get("sign") and EMOJI.search(signature)):  # else it is in the content
+    if EMOJI.search(content) or EMOJI.search(sign):  # the signature is one of the two, or the default
         return Decision(Code.CONTENT_EMOJI)
     if len(body) > CONTENT_LIMIT:
         return Decision(Code.CONTENT_TOO_LONG)

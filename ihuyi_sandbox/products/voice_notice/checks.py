@@ -159,8 +159,6 @@ def named(templateid: str, account: Account, context: Context) -> Template | Non
     if not TEMPLATE_ID_PATTERN.fullmatch(templateid):
         return None
     wanted = int(templateid)
-    if wanted == BUILTIN_TEMPLATE_ID:  # what most calls name: the store need not be read
-        return BUILTIN
     return next((t for t in usable(account, context) if t.id == wanted), None)
 
 
