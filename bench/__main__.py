@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __doc__ as DESCRIPTION  # the package's docstring, the first line of --help
 from .candidates import candidates, measure_candidate
+from .checks import answers
 from .load import Load, drive
 from .postgres import run_postgres
 from .processes import running
@@ -114,8 +115,8 @@ def run_baseline(baseline_command: Sequence[str], label: str, serve_command: Seq
         servers = [stack.enter_context(running(start_sandbox(baseline_command, workdir, "before", name="before")))]
         print(f"after: {shlex.join(serve_command)} --port P --db … --scenario …", flush=True)
         servers.append(stack.enter_context(running(start_sandbox(serve_command, workdir, "after", name="after"))))
-        # a baseline from before the family answers voice codes only: the workloads both answer
-        before, after = drive(servers, [w for w in WORKLOADS if w.voice_only], scripts, info.load, rounds)
+        both = [w for w in WORKLOADS if answers(servers[0].url, w)]  # the baseline's are the fewer
+        before, after = drive(servers, both, scripts, info.load, rounds)
     for server, target in zip(servers, (before, after)):
         assert server.db is not None
         target.journal = journal_counts(server.db)

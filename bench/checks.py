@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .workloads import FORM, RESET_MOBILE, SUBMIT_XML, Kind
+from .workloads import FORM, RESET_MOBILE, SUBMIT_XML, Kind, Workload
 
 STALLED_CLIENTS = 4      # robustness probe of --compare-servers
 
@@ -21,6 +21,17 @@ def probe(url: str, kind: Kind) -> None:
     if content_type != kind.content_type or kind.marker not in body:
         raise RuntimeError(f"{url}: {kind.name} answered {content_type!r} {body[:200]!r}")
 
+
+def answers(url: str, workload: Workload) -> bool:
+    """Whether the server answers every kind of ``workload`` as it must (a baseline from before
+    the family answers voice codes only). Its probes are a few journal rows more than the run
+    counts, within what the correctness check allows for the requests in flight."""
+    try:
+        for kind, _ in workload.mix:
+            probe(url, kind)
+    except (RuntimeError, OSError):  # a wrong answer, or an HTTP error (urllib's are OSErrors)
+        return False
+    return True
 
 
 def stalled_clients_probe(url: str, count: int = STALLED_CLIENTS, timeout: float = 5.0) -> str:

@@ -130,14 +130,9 @@ def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: Tar
                   for n in TARGET_WORKLOADS if n in sandbox.runs and n in wiremock.runs)
         lines += ["", f"**Target** (Submit success, XML and JSON: ratio ≥ 1.0 and p99 no worse than WireMock's): "
                       f"**{'met' if met else 'not met'}** in this run."]
-    if sandbox and "submit-xml" in sandbox.runs:
-        voice = sandbox.runs["submit-xml"].result.rps
-        family = [(n, sandbox.runs[n].result.rps / voice) for n in FAMILY_WORKLOADS if n in sandbox.runs]
-        if family:
-            met = all(ratio >= 0.9 for _, ratio in family)
-            lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate in the same run): "
-                      + ", ".join(f"`{n}` {ratio:.2f} × submit-xml" for n, ratio in family)
-                      + f": **{'met' if met else 'not met'}**."]
+    if sandbox and (family := family_sentence(sandbox)):
+        lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate in the same run): "
+                      + family]
     lines += ["", "Idle RSS after start-up and one probe per kind: "
               + ", ".join(f"{t.name} {mb(t.idle_rss)}" for t in (sandbox, wiremock) if t) + "."]
     errors = [f"{t.name} {name}: {r.result.non_2xx} non-2xx, {r.result.socket_errors} socket errors"
@@ -169,11 +164,28 @@ def baseline_section(info: RunInfo, label: str, command: str, before: TargetResu
     errors = [f"{t.name} {name}: {r.result.non_2xx} non-2xx, {r.result.socket_errors} socket errors"
               for t in (before, after) for name, r in t.runs.items() if r.result.errors]
     lines += ["", "Errors: " + ("; ".join(errors) if errors else "none (no non-2xx answer, no socket error).")]
+    families = [f"{t.name}: {family}" for t in (before, after) if (family := family_sentence(t))]
+    if families:
+        lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate): " + "; ".join(families)]
     for target in (before, after):
         if target.journal:
             lines += ["", f"{target.name}: " + journal_sentence(target.journal, target.sent,
                                                                 target.wrk_runs * info.load.connections)]
     return "\n".join(lines)
+
+
+def family_sentence(target: TargetResult) -> str:
+    """Each product's Submit rate against the voice Submit's on one server, and whether the
+    target is met; "" without those workloads."""
+    if "submit-xml" not in target.runs:
+        return ""
+    voice = target.runs["submit-xml"].result.rps
+    family = [(n, target.runs[n].result.rps / voice) for n in FAMILY_WORKLOADS if n in target.runs]
+    if not family:
+        return ""
+    met = all(ratio >= 0.9 for _, ratio in family)
+    return (", ".join(f"`{n}` {ratio:.2f} × submit-xml" for n, ratio in family)
+            + f": **{'met' if met else 'not met'}**.")
 
 
 def journal_sentence(journal: JournalCounts, sent: int, in_flight: int) -> str:

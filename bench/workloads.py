@@ -75,11 +75,6 @@ class Workload:
     title: str
     mix: tuple[tuple[Kind, int], ...]  # kinds and their weights (per cent)
 
-    @property
-    def voice_only(self) -> bool:
-        """Whether every kind is a voice-code request, which a sandbox from before the family answers."""
-        return all(kind.endpoint == VOICE_PATH and "templateid" not in kind.body for kind, _ in self.mix)
-
 
 WORKLOADS = (
     Workload("submit-xml", "Submit success, XML", ((SUBMIT_XML, 100),)),
