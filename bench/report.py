@@ -132,7 +132,7 @@ def workloads_section(info: RunInfo, sandbox: TargetResult | None, wiremock: Tar
                       f"**{'met' if met else 'not met'}** in this run."]
     if sandbox and (family := family_sentence(sandbox)):
         lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate in the same run): "
-                      + family]
+                      + family + "."]
     lines += ["", "Idle RSS after start-up and one probe per kind: "
               + ", ".join(f"{t.name} {mb(t.idle_rss)}" for t in (sandbox, wiremock) if t) + "."]
     errors = [f"{t.name} {name}: {r.result.non_2xx} non-2xx, {r.result.socket_errors} socket errors"
@@ -166,7 +166,7 @@ def baseline_section(info: RunInfo, label: str, command: str, before: TargetResu
     lines += ["", "Errors: " + ("; ".join(errors) if errors else "none (no non-2xx answer, no socket error).")]
     families = [f"{t.name}: {family}" for t in (before, after) if (family := family_sentence(t))]
     if families:
-        lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate): " + "; ".join(families)]
+        lines += ["", "**Family** (each product's Submit within 10% of the voice Submit's rate): " + "; ".join(families) + "."]
     for target in (before, after):
         if target.journal:
             lines += ["", f"{target.name}: " + journal_sentence(target.journal, target.sent,
@@ -185,7 +185,7 @@ def family_sentence(target: TargetResult) -> str:
         return ""
     met = all(ratio >= 0.9 for _, ratio in family)
     return (", ".join(f"`{n}` {ratio:.2f} × submit-xml" for n, ratio in family)
-            + f": **{'met' if met else 'not met'}**.")
+            + f": **{'met' if met else 'not met'}**")
 
 
 def journal_sentence(journal: JournalCounts, sent: int, in_flight: int) -> str:
