@@ -140,13 +140,28 @@
       return `${key}?${params}`;
     }
 
+    // an item that has not changed keeps its node, and a node already in place is not moved: a
+    // poll then leaves alone a code being selected to copy, or a card being read
+    let shown = new Map();
     function show(found, fresh = new Set()) {
       items = found.slice(0, PAGE);
-      list.replaceChildren(...items.map((item) => {
-        const node = render(item);
+      const next = new Map();
+      let cursor = list.firstChild;
+      for (const item of items) {
+        const json = JSON.stringify(item);
+        const kept = shown.get(item.id);
+        const node = kept && kept.json === json ? kept.node : render(item);
         if (fresh.has(item.id)) node.classList.add("fresh");
-        return node;
-      }));
+        next.set(item.id, { json, node });
+        if (node === cursor) cursor = cursor.nextSibling;
+        else list.insertBefore(node, cursor);
+      }
+      while (cursor) {
+        const stale = cursor;
+        cursor = cursor.nextSibling;
+        stale.remove();
+      }
+      shown = next;
       older.disabled = found.length <= PAGE;
       newer.disabled = stack.length === 0;
       $(`${key}-page`).textContent = stack.length ? `page ${stack.length + 1}` : "newest · live";
