@@ -4,6 +4,7 @@
 #
 #   docker build -t ihuyi-sandbox .
 #   docker run -p 8080:8080 ihuyi-sandbox [serve options...]    e.g. --scenario flaky-network
+#   docker run ... ihuyi-sandbox --db postgresql://user@db/sandbox    several instances, one database
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -12,7 +13,7 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY ihuyi_sandbox ./ihuyi_sandbox
 COPY scenarios ./scenarios
-RUN pip wheel --no-cache-dir --wheel-dir wheels '.[server]'
+RUN pip wheel --no-cache-dir --wheel-dir wheels '.[server,postgres]'
 
 FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="ihuyi-sandbox" \
@@ -21,7 +22,7 @@ LABEL org.opencontainers.image.title="ihuyi-sandbox" \
 RUN useradd --create-home --uid 10001 sandbox \
     && mkdir -p /data && chown sandbox:sandbox /data
 RUN --mount=type=bind,from=build,source=/src/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links /wheels 'ihuyi-sandbox[server]'
+    pip install --no-cache-dir --no-index --find-links /wheels 'ihuyi-sandbox[server,postgres]'
 
 USER sandbox
 # serve's options, each also read from its IHUYI_SANDBOX_* variable: `docker run IMAGE --scenario X`

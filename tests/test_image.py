@@ -15,14 +15,19 @@ import subprocess
 import sys
 import threading
 import tomllib
+import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from dockerfile_parse import DockerfileParser
 
 from ihuyi_sandbox._banner import BANNER_END
+from tests.support import DEMO, VOICE
 from tests.image import ROOT, STEP_TIMEOUT, distributions, dockerignore, fresh_venv, healthcheck, mounts, stages
 
 #: docker stop's default grace period, after which it kills
@@ -46,7 +51,7 @@ def test_two_stages_the_second_installs_only_the_first_s_wheels():
     assert build.name == "build" and image.values("COPY") == []
     (install,) = [run for run in image.values("RUN") if mounts(run)]
     assert [source for source in mounts(install).values()] == ["/src/wheels"]
-    assert "--no-index" in shlex.split(install) and "ihuyi-sandbox[server]" in shlex.split(install)
+    assert "--no-index" in shlex.split(install) and "ihuyi-sandbox[server,postgres]" in shlex.split(install)
 
 
 def test_the_context_leaves_out_the_developer_s_tree():
@@ -116,10 +121,10 @@ def image(wheelhouse: Path, dockerfile: DockerfileParser, tmp_path_factory: pyte
     return Image(root, python, env)
 
 
-def test_the_image_holds_the_package_and_the_server_and_nothing_else(image, wheelhouse):
+def test_the_image_holds_the_package_the_server_and_the_postgresql_driver_and_nothing_else(image, wheelhouse):
     built = {path.name.split("-")[0].replace("_", "-").lower() for path in wheelhouse.glob("*.whl")}
     assert distributions(image.python) == built
-    assert {"ihuyi-sandbox", "flask", "granian", "google-re2"} <= built
+    assert {"ihuyi-sandbox", "flask", "granian", "google-re2", "psycopg", "psycopg-binary", "psycopg-pool"} <= built
 
 
 class Started:
@@ -199,3 +204,24 @@ def test_the_healthcheck_finds_the_port_given_past_the_proxy_and_docker_stop_end
     assert started.stop() == 0
     stopped = image.run(command, timeout=60)
     assert stopped.returncode == 1 and stopped.stderr.startswith("unhealthy: ")
+
+
+def test_the_image_serves_on_a_postgresql_database(image, postgres_server):
+    """``docker run IMAGE --db postgresql://...``: several containers, one database."""
+    database = postgres_server.database(f"image_{uuid.uuid4().hex[:12]}")
+    run = Started(image, ["--db", database, "--port", "0"])
+    try:
+        assert run.up.wait(60) and f"{BANNER_END}\n" in run.lines, "".join(run.lines)
+        assert "database      postgresql://" in "".join(run.lines)
+        url = Path(image.env["IHUYI_SANDBOX_URL_FILE"]).read_text(encoding="utf-8").strip()
+        form = urllib.parse.urlencode({**DEMO, "mobile": "13812345678", "content": "482913"}).encode()
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(f"{url.replace('0.0.0.0', '127.0.0.1')}{VOICE}?method=Submit", form, timeout=30) as answer:
+            assert b"<code>2</code>" in answer.read()
+        assert run.stop() == 0
+    finally:
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+    with psycopg.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM deliveries").fetchone() == (1,)
