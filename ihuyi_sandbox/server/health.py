@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.error
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +57,9 @@ def _health(args: argparse.Namespace) -> int:
     try:
         with opener(health, handlers=[own_certificate()]).open(health, timeout=args.timeout) as answer:
             status = json.load(answer).get("status")
+    except urllib.error.HTTPError as error:  # the sandbox's own reason, e.g. its database is down
+        print(f"unhealthy: {health}: {error.code} {_reason(error)}", file=sys.stderr)
+        return 1
     except (OSError, ValueError, AttributeError) as error:
         print(f"unhealthy: {health}: {getattr(error, 'reason', None) or error}", file=sys.stderr)
         return 1
@@ -64,3 +68,11 @@ def _health(args: argparse.Namespace) -> int:
         return 1
     print(f"healthy: {health}")
     return 0
+
+
+def _reason(error: urllib.error.HTTPError) -> str:
+    """The ``error`` of a JSON error answer, else the status's name."""
+    try:
+        return str(json.loads(error.read(4096))["error"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return str(error.reason)

@@ -8,6 +8,8 @@ import http.server
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -203,9 +205,11 @@ def test_a_database_restart_under_load_fails_requests_with_503_and_the_sandbox_r
         postgres_server.stop("immediate")  # as a crash: the connections are cut
         failed = wait_until(lambda: (503, None) in statuses, 20)
         time.sleep(0.5)
+        unhealthy = _health(sandboxes[0])
         down = len(statuses)
         postgres_server.start()
         recovered = wait_until(lambda: statuses[-20:] == [(200, 2)] * 20 and len(statuses) > down + 20, 30)
+        healthy = _health(sandboxes[0])
         stop.set()
         for thread in threads:
             thread.join(10)
@@ -213,8 +217,18 @@ def test_a_database_restart_under_load_fails_requests_with_503_and_the_sandbox_r
         delivered = all_messages(SandboxAPI(sandboxes[0].url))
         account = SandboxAPI(sandboxes[1].url).get_account()
     assert failed, "no request failed while the database was down"
+    # the health check says so while the database is down, and the reason, and is well again after
+    assert unhealthy.returncode == 1 and "/_sandbox/health: 503 " in unhealthy.stderr, unhealthy.stderr
+    assert "cannot reach its database" in unhealthy.stderr, unhealthy.stderr
+    assert healthy.returncode == 0, healthy.stderr
     assert set(statuses) <= {(200, 2), (503, None)}, "a request got something but a success or a 503"
     ids = [m["voiceid"] for m in delivered]
     assert len(ids) == len(set(ids))
     assert set(acknowledged) <= set(ids), "an acknowledged success is missing"
     assert account["balance"] == 1_000_000 - len(delivered)
+
+
+def _health(sandbox: SandboxProcess) -> subprocess.CompletedProcess[str]:
+    """``ihuyi-sandbox health --url`` of ``sandbox``, as a container's HEALTHCHECK runs it."""
+    return subprocess.run([sys.executable, "-m", "ihuyi_sandbox", "health", "--url", sandbox.url, "--timeout", "10"],
+                          capture_output=True, text=True, timeout=60)
