@@ -21,7 +21,7 @@ The tree, with who raises each and what it means to the one who catches it::
     ├── BodyRefused               a request body that cannot be had: cut short, too slow (HTTP surfaces)
     ├── Invalid                   a /_sandbox/ request the API refuses, with the reason (HTTP surfaces)
     │   ├── NotFound                what it names does not exist
-    │   └── Conflict                it cannot be done in the state the sandbox is in (a limit reached)
+    │   └── Conflict                it cannot be done in the state the sandbox is in (a limit reached; also storage)
     ├── ValueError
     │   ├── MalformedBody           a body that is not a contract answer (wire)
     │   ├── ReceiptError            a delivery receipt that is not one the service sends (wire)

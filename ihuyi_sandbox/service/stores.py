@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from .records import Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Reply, Seed, Template, Workspace
+from .records import (MAX_WORKSPACES, Account, Delivery, Facts, JournalEntry, Receipt, ReceiptAttempt, Reply, Seed,
+                      Template, Workspace)
 
 
 class State(Protocol):
@@ -167,9 +168,11 @@ class ReceiptQueue(Protocol):
 class Registry(Protocol):
     """The workspaces, and which APIIDs are theirs: each APIID is one account's across the sandbox."""
 
-    def add_workspace(self, workspace: Workspace) -> Workspace | None:
+    def add_workspace(self, workspace: Workspace, *, most: int = MAX_WORKSPACES) -> Workspace | None:
         """Register the workspace in the lowest free slot (its ``slot`` ignored), 1 to
-        :data:`~ihuyi_sandbox.service.records.MAX_WORKSPACES`; ``None`` if the id is taken."""
+        :data:`~ihuyi_sandbox.service.records.MAX_WORKSPACES`; ``None`` if the id is taken;
+        :class:`~ihuyi_sandbox._exceptions.Conflict` if ``most`` are registered already (counted
+        in the write, so that instances adding at once cannot pass it together)."""
 
     def workspace(self, workspace_id: str) -> Workspace | None: ...
 

@@ -69,15 +69,13 @@ class Workspaces:
     def create(self, scenario: Scenario, *, with_token: bool) -> tuple[Workspace, Backend, str | None]:
         """A new workspace on ``scenario``, with its fresh accounts; with ``with_token``, the token
         that grants access to it alone (only its hash is kept)."""
-        if len(self.registry.workspaces()) >= self.policy.max_workspaces:
-            raise Conflict(f"this sandbox holds its most workspaces ({self.policy.max_workspaces}, set by "
-                           "--max-workspaces): delete one first")
         token = secrets.token_urlsafe(24) if with_token else None
         now = self.main.clock()
         added = None
         while added is None:
             added = self.registry.add_workspace(Workspace(secrets.token_hex(6), now, now, _hash(token) if token else "",
-                                                          scenario.name or scenario.source))
+                                                          scenario.name or scenario.source),
+                                                most=self.policy.max_workspaces)
         workspace = added
         try:
             with self._lock:  # before the dispatcher's thread opens one of its own

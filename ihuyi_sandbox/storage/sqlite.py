@@ -34,7 +34,7 @@ from dataclasses import asdict, replace
 from functools import lru_cache
 from types import TracebackType
 
-from .._exceptions import WriteFailed
+from .._exceptions import Conflict, WriteFailed
 from ..service.records import (MAX_WORKSPACES, Account, Delivery, Facts, JournalEntry, Limits, Receipt, ReceiptAttempt,
                                Reply, Seed, Template, Workspace)
 
@@ -759,12 +759,14 @@ class SQLiteStorage:
 
 
     # -- the workspace registry ----------------------------------------------------------------------
-    def add_workspace(self, workspace: Workspace) -> Workspace | None:
+    def add_workspace(self, workspace: Workspace, *, most: int = MAX_WORKSPACES) -> Workspace | None:
         with self.transaction() as db:
+            # counted in the write transaction: instances creating at once cannot pass ``most`` together
             used = {row[0] for row in db.execute("SELECT slot FROM workspaces")}
-            slot = next(n for n in range(1, MAX_WORKSPACES + 2) if n not in used)
-            if slot > MAX_WORKSPACES:
-                raise ValueError(f"the registry holds {MAX_WORKSPACES} workspaces, the most it can")
+            if len(used) >= min(most, MAX_WORKSPACES):
+                raise Conflict(f"this sandbox holds its most workspaces ({most}, set by --max-workspaces): "
+                               "delete one first")
+            slot = next(n for n in range(1, MAX_WORKSPACES + 1) if n not in used)
             try:
                 db.execute("INSERT INTO workspaces (id, created, used, token_hash, scenario, slot) "
                            "VALUES (?, ?, ?, ?, ?, ?)", (workspace.id, workspace.created, workspace.used,

@@ -177,3 +177,22 @@ def test_the_workspaces_command_creates_lists_and_deletes(tmp_path):
     assert again.returncode == 1 and f"no workspace '{workspace['id']}'" in again.stderr
     down = cli("list", "--url", "http://127.0.0.1:9")
     assert down.returncode == 1 and "no answer from the sandbox at http://127.0.0.1:9" in down.stderr
+
+
+def test_workspaces_created_at_once_by_two_workers_stop_at_the_limit(tmp_path):
+    """The limit is counted where the workspace is written: forty creations at once, across two
+    workers sharing the database, give exactly three workspaces and 37 clear refusals."""
+    with running_sandbox("--db", str(tmp_path / "s.db"), "--workers", "2", "--max-workspaces", "3") as sandbox:
+        def create(_: int) -> str:
+            try:
+                return str(SandboxAPI(sandbox.url).create_workspace(inline("small", 5)).workspace)
+            except SandboxError as refused:
+                return str(refused)
+
+        with ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(create, range(40)))
+        listed = [w["id"] for w in SandboxAPI(sandbox.url).workspaces()]
+    refusals = [a for a in answers if "HTTP 409" in a]
+    assert len(refusals) == 37, answers
+    assert all("most workspaces (3, set by --max-workspaces)" in a for a in refusals), refusals
+    assert sorted(set(answers) - set(refusals)) == sorted(listed) and len(listed) == 3

@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-from ihuyi_sandbox.service.records import Account, JournalEntry, Seed
+from ihuyi_sandbox._exceptions import Conflict
+from ihuyi_sandbox.service.records import Account, JournalEntry, Seed, Workspace
 from ihuyi_sandbox.storage import StoreRefused, open_storage, remove_storage
 
 psycopg = pytest.importorskip("psycopg")  # the [postgres] extra, which the README's test command installs
@@ -100,6 +101,21 @@ def test_a_workspace_is_a_store_of_its_own_beside_the_main_one_until_removed(db_
     assert fresh.accounts() == [] and [a.apiid for a in main.accounts()] == ["A1"]
     fresh.close()
     main.close()
+
+
+def test_the_registry_refuses_a_workspace_past_the_most_in_the_write_itself(db_url):
+    """Counted inside the write: a second instance cannot slip one past the limit."""
+    registry = open_storage(db_url)
+    first = registry.add_workspace(Workspace("w1", 1.0, 1.0), most=2)
+    second = registry.add_workspace(Workspace("w2", 2.0, 2.0), most=2)
+    with pytest.raises(Conflict, match=r"most workspaces \(2, set by --max-workspaces\)"):
+        registry.add_workspace(Workspace("w3", 3.0, 3.0), most=2)
+    assert registry.add_workspace(Workspace("w1", 4.0, 4.0), most=3) is None  # the id is taken
+    registry.remove_workspace("w1")
+    again = registry.add_workspace(Workspace("w4", 5.0, 5.0), most=2)
+    assert (first.slot, second.slot, again.slot) == (1, 2, 1)  # the freed slot is taken again
+    assert [w.id for w in registry.workspaces()] == ["w2", "w4"]
+    registry.close()
 
 
 @pytest.mark.parametrize("workspace", ["", "../x", "a" * 49, "a b", "-a", "a_b"])
