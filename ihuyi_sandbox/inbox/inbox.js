@@ -119,6 +119,14 @@
     return el("div", {}, el("dt", {}, "Time"), el("dd", { "data-testid": testid }, when(item)));
   }
 
+  // an arrival is marked once: a node kept by later polls must not play it again when shown again
+  function arrived(node) {
+    node.classList.add("fresh");
+    const done = () => node.classList.remove("fresh");
+    node.addEventListener("animationend", done, { once: true });
+    node.addEventListener("animationcancel", done, { once: true });
+  }
+
   // -- a paged list that follows new items on its first page --------------------------------------
   function feed(key, render) {
     const list = $(`${key}-list`);
@@ -140,26 +148,30 @@
       return `${key}?${params}`;
     }
 
-    // an item that has not changed keeps its node, and a node already in place is not moved: a
-    // poll then leaves alone a code being selected to copy, or a card being read
+    // an item that has not changed keeps its node, and a node kept is never moved: a poll then
+    // leaves alone a code being selected to copy, a card with the focus, or one being read
     let shown = new Map();
     function show(found, fresh = new Set()) {
       items = found.slice(0, PAGE);
       const next = new Map();
-      let cursor = list.firstChild;
-      for (const item of items) {
+      const nodes = items.map((item) => {
         const json = JSON.stringify(item);
         const kept = shown.get(item.id);
         const node = kept && kept.json === json ? kept.node : render(item);
-        if (fresh.has(item.id)) node.classList.add("fresh");
+        if (node !== kept?.node && fresh.has(item.id)) arrived(node);
         next.set(item.id, { json, node });
+        return node;
+      });
+      // what went or changed goes first, so that what stays keeps its place; then the new
+      // nodes go in between (the newest first, as the kept ones already are)
+      const keep = new Set(nodes);
+      for (const child of [...list.children]) {
+        if (!keep.has(child)) child.remove();
+      }
+      let cursor = list.firstChild;
+      for (const node of nodes) {
         if (node === cursor) cursor = cursor.nextSibling;
         else list.insertBefore(node, cursor);
-      }
-      while (cursor) {
-        const stale = cursor;
-        cursor = cursor.nextSibling;
-        stale.remove();
       }
       shown = next;
       older.disabled = found.length <= PAGE;
@@ -343,6 +355,8 @@
     if (productsShown) return;
     const found = (await api("products")).products;
     titles = Object.fromEntries(found.map((p) => [p.name, p.title]));
+    // badges drawn before the titles came: a kept card is not drawn again
+    for (const badge of document.querySelectorAll(".badge.product")) badge.title = titles[badge.textContent] || "";
     // a choice made meanwhile stays chosen
     const offer = (select, options) => {
       const chosen = select.value;

@@ -70,15 +70,24 @@ def test_delivery_appears_on_the_open_page(page: Page, sandbox: SandboxProcess) 
 
 
 def test_a_card_already_shown_is_kept_as_the_list_changes(page: Page, sandbox: SandboxProcess) -> None:
-    """A poll draws only what changed: a code selected to copy stays selected as others arrive."""
+    """A poll draws only what changed: a code selected to copy stays selected as others arrive
+    above it and as a card above it goes."""
     assert submit(sandbox, "482913") == 2
+    assert submit(sandbox, "1111", mobile="13998765432") == 2
     code = page.get_by_test_id("message-code")
-    expect(code).to_have_text("482913")
-    code.evaluate(
+    expect(code).to_have_text(["1111", "482913"])
+    code.nth(1).evaluate(
         "node => { node.dataset.marked = 'yes'; const range = document.createRange();"
         " range.selectNodeContents(node); getSelection().removeAllRanges(); getSelection().addRange(range); }"
     )
     assert submit(sandbox, "5555", mobile="13998765432") == 2
+    expect(code).to_have_text(["5555", "1111", "482913"])
+    assert code.nth(2).evaluate("node => node.dataset.marked") == "yes"
+    assert page.evaluate("getSelection().toString()") == "482913"
+    above = page.get_by_test_id("message").nth(1).get_attribute("data-id")
+    request = urllib.request.Request(f"{sandbox.url}/_sandbox/messages/{above}", method="DELETE")
+    with urllib.request.urlopen(request, timeout=10) as deleted:
+        assert deleted.status == 200
     expect(code).to_have_text(["5555", "482913"])
     assert code.nth(1).evaluate("node => node.dataset.marked") == "yes"
     assert page.evaluate("getSelection().toString()") == "482913"
