@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from dockerfile_parse import DockerfileParser
 
@@ -208,6 +207,7 @@ def test_the_healthcheck_finds_the_port_given_past_the_proxy_and_docker_stop_end
 
 def test_the_image_serves_on_a_postgresql_database(image, postgres_server):
     """``docker run IMAGE --db postgresql://...``: several containers, one database."""
+    psycopg = pytest.importorskip("psycopg")  # the [postgres] extra, which the README's test command installs
     database = postgres_server.database(f"image_{uuid.uuid4().hex[:12]}")
     run = Started(image, ["--db", database, "--port", "0"])
     try:

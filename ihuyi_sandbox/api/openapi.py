@@ -241,7 +241,7 @@ def spec() -> dict[str, Any]:
     paths |= {
         "/_sandbox/health": {"get": {"summary": "Health", "security": [], "responses": {
             "200": _json({"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}, "required": ["status"]}, "up, its database answering"),
-            "503": _json(_ref("Error"), "its database cannot answer")}}},
+            "503": _json(_ref("Error"), "its database cannot answer, or its writes are failing")}}},
         "/_sandbox/products": {"get": {"summary": "The products: paths, selectors, hosts, APIID prefixes, methods, "
                                                   "built-in templates, receipt outcomes", "responses": {
             "200": _listing("products", "Product", "the products"), "401": _ERROR}}},

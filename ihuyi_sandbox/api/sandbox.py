@@ -24,7 +24,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .. import __version__
-from .._exceptions import Invalid, NotFound, ScenarioError
+from .._exceptions import Invalid, NotFound, ScenarioError, StoreUnavailable, WriteFailed
 from ..service.backend import Backend
 from ..service.products import message as message_for
 from ..service.products import product as product_named
@@ -202,11 +202,15 @@ def openapi() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """Up, and its database answers a read: a sandbox whose database is down answers 503 (the
-    store's :class:`StoreUnavailable`, as every other call then does), so a container's health
-    check or a load balancer sees it."""
+    """Up, its database answering and its writes not failing; else 503 with the reason, so that a
+    container's health check or a load balancer sees it."""
     storage = backend().storage
-    storage.watermark()
+    try:
+        storage.check()
+    except WriteFailed as failing:
+        return error(f"the sandbox cannot write its database {storage.path}: {failing.reason}", 503)
+    except StoreUnavailable as down:
+        return error(f"the sandbox cannot reach its database {storage.path}: {down.reason}", 503)
     return jsonify(status="ok", version=__version__, pid=os.getpid(), db=storage.path)
 
 

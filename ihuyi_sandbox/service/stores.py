@@ -200,4 +200,8 @@ class Storage(State, Journal, Counters, ReceiptQueue, Registry, Protocol):
     #: where it is: a file path, ``:memory:`` or a database URL
     path: str
 
+    def check(self) -> None:
+        """Return if the database answers a read and its writes are not failing; else raise
+        :class:`~ihuyi_sandbox._exceptions.StoreUnavailable`, or its ``WriteFailed``."""
+
     def close(self) -> None: ...

@@ -42,7 +42,7 @@ try:
     import psycopg
     from psycopg import sql
     from psycopg.adapt import Dumper
-    from psycopg_pool import ConnectionPool
+    from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as missing:  # the optional extra: open_storage names it
     raise ImportError(f"PostgreSQL needs the driver: pip install 'ihuyi-sandbox[postgres]' ({missing})") from missing
 
@@ -68,6 +68,8 @@ CONNECT_SECONDS = 5.0
 #: are answered 503 at once (the event loop that handles them waits meanwhile) rather than after
 #: :data:`CONNECT_SECONDS` each, and get connections again as soon as the pool has made them
 FAILING_CONNECT_SECONDS = 0.2
+#: how long the health check waits for a connection of the pool
+CHECK_SECONDS = 1.0
 #: how often the listener tries to connect again while the database is down
 LISTEN_RETRY_SECONDS = 0.5
 
@@ -345,6 +347,25 @@ class PostgresStorage(SQLiteStorage):
         except psycopg.Error as error:
             raise self._unavailable(error) from None
         return conn
+
+    def check(self) -> None:
+        """A ``SELECT 1`` on a connection had within :data:`CHECK_SECONDS` (below a health
+        check's timeout): every connection busy that long is a busy sandbox, not a database
+        down, unless the store is in a spell of failures already."""
+        try:
+            conn = self.pool.getconn(CHECK_SECONDS)
+        except PoolTimeout:
+            if self._health.failing:
+                raise StoreUnavailable(self._health.reason) from None
+            return
+        except psycopg.Error as error:
+            raise self._unavailable(error) from None
+        try:
+            conn.execute("SELECT 1")
+        except psycopg.Error as error:
+            raise self._unavailable(error) from None
+        finally:
+            self._give_back(conn)
 
     def _give_back(self, conn: psycopg.Connection) -> None:
         try:

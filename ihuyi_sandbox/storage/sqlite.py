@@ -278,15 +278,24 @@ class _WriteHealth:
         self.path = path
         self.failing = False
         self.last_failure = 0.0
+        self.reason = ""
         self._lock = threading.Lock()
 
     def failed(self, reason: str) -> None:
         with self._lock:
             self.last_failure = time.monotonic()
+            self.reason = reason
             if self.failing:
                 return
             self.failing = True
         log.error(self.BEGINS, self.path, reason)
+
+    def recent(self) -> str | None:
+        """The reason of a failure within :data:`RECOVERED_AFTER_SECONDS`, else ``None``: an idle
+        store whose disk has room again is well, though no write has said so yet."""
+        if self.failing and time.monotonic() - self.last_failure < RECOVERED_AFTER_SECONDS:
+            return self.reason
+        return None
 
     def succeeded(self) -> None:
         if not self.failing:
@@ -504,6 +513,13 @@ class SQLiteStorage:
     def watermark(self) -> tuple:
         with self._connection() as db:
             return db.execute(_WATERMARK).fetchone()
+
+    def check(self) -> None:
+        with self._connection() as db:
+            db.execute("SELECT 1").fetchone()
+        reason = self._health.recent()
+        if reason is not None:
+            raise WriteFailed(reason)
 
     def forget_delivery(self, delivery_id: int) -> bool:
         with self.transaction() as db:

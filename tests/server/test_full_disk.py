@@ -68,9 +68,9 @@ def submit(sandbox: SandboxProcess, n: int) -> tuple[int, bytes]:
     return status, body
 
 
-def sandbox_call(url: str, method: str, path: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url + path, data=json.dumps(body).encode(), method=method,
-                                     headers={"Content-Type": "application/json"})
+def sandbox_call(url: str, method: str, path: str, body: dict | None) -> tuple[int, dict]:
+    request = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(),
+                                     method=method, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -109,12 +109,17 @@ def test_a_full_disk_is_one_line_a_clear_503_and_nothing_acknowledged_is_lost(tm
                                       {"apiid": "V2", "apikey": "k" * 60_000})
         assert status == 503 and answer["error"].startswith("the sandbox cannot write its database"), answer
         assert SandboxAPI(running.url).messages(limit=1)  # reads still work
+        pressure(0.3)  # a failure within the last second: the health check says so, and why
+        status, health = sandbox_call(running.url, "GET", "/_sandbox/health", None)
+        assert status == 503 and health["error"] == f"the sandbox cannot write its database {tmp_path / 's.db'}: " \
+                                                   "disk I/O error", health
 
         before = len(acknowledged)
         lift_limit(running.process.pid)
         assert wait_until(lambda: (pressure(0.2, successes=20), "writes its database" in running.output())[1],
                           10), running.output()
         assert len(acknowledged) > before
+        assert sandbox_call(running.url, "GET", "/_sandbox/health", None)[0] == 200
 
         output = running.output()
         assert output.count("cannot write its database") == 1, output

@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 import pytest
 
 from ihuyi_sandbox.products.voice.answers import parse_xml
-from ihuyi_sandbox.storage import open_storage
+from ihuyi_sandbox.storage import masked, open_storage
 from ihuyi_sandbox.testing import SandboxAPI, SandboxProcess, running_sandbox, wait_until
 from ihuyi_sandbox.testing.postgres import PostgresServer
 from ihuyi_sandbox.wire.answers import MalformedBody
@@ -219,7 +219,7 @@ def test_a_database_restart_under_load_fails_requests_with_503_and_the_sandbox_r
     assert failed, "no request failed while the database was down"
     # the health check says so while the database is down, and the reason, and is well again after
     assert unhealthy.returncode == 1 and "/_sandbox/health: 503 " in unhealthy.stderr, unhealthy.stderr
-    assert "cannot reach its database" in unhealthy.stderr, unhealthy.stderr
+    assert f"the sandbox cannot reach its database {masked(database)}: " in unhealthy.stderr, unhealthy.stderr
     assert healthy.returncode == 0, healthy.stderr
     assert set(statuses) <= {(200, 2), (503, None)}, "a request got something but a success or a 503"
     ids = [m["voiceid"] for m in delivered]

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from ihuyi_sandbox._exceptions import Conflict
 from ihuyi_sandbox.service.records import Account, JournalEntry, Seed, Workspace
-from ihuyi_sandbox.storage import StoreRefused, open_storage, remove_storage
+from ihuyi_sandbox.storage import StoreRefused, StoreUnavailable, open_storage, remove_storage
 
 psycopg = pytest.importorskip("psycopg")  # the [postgres] extra, which the README's test command installs
 from psycopg_pool import ConnectionPool  # noqa: E402
@@ -87,6 +89,25 @@ def test_stores_in_schemas_of_their_own_share_one_pool_and_nothing_else(postgres
         assert db.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").fetchone() == (0,)
 
 
+def test_a_pool_whose_connections_are_all_busy_is_healthy_and_a_stopped_server_is_not(postgres_server):
+    """The health check's read: a busy sandbox is not a failing one (an orchestrator would restart
+    it), a database that is gone is."""
+    store = PostgresStorage(postgres_server.database(f"check_{uuid.uuid4().hex[:8]}"), pool_size=1)
+    held = store.pool.getconn()  # the pool's only connection, as a long request would hold it
+    try:
+        store.check()
+    finally:
+        store.pool.putconn(held)
+    store.check()
+    postgres_server.stop("immediate")
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.check()
+    finally:
+        postgres_server.start()
+        store.close()
+
+
 def test_a_workspace_is_a_store_of_its_own_beside_the_main_one_until_removed(db_url):
     main, workspace = open_storage(db_url), open_storage(db_url, workspace="team1")
     main.reset(Seed(accounts=(Account("A1", "k", 5),)))
@@ -103,8 +124,7 @@ def test_a_workspace_is_a_store_of_its_own_beside_the_main_one_until_removed(db_
     main.close()
 
 
-def test_the_registry_refuses_a_workspace_past_the_most_in_the_write_itself(db_url):
-    """Counted inside the write: a second instance cannot slip one past the limit."""
+def test_the_registry_refuses_a_workspace_past_the_most_and_frees_its_slot_on_removal(db_url):
     registry = open_storage(db_url)
     first = registry.add_workspace(Workspace("w1", 1.0, 1.0), most=2)
     second = registry.add_workspace(Workspace("w2", 2.0, 2.0), most=2)
@@ -116,6 +136,27 @@ def test_the_registry_refuses_a_workspace_past_the_most_in_the_write_itself(db_u
     assert (first.slot, second.slot, again.slot) == (1, 2, 1)  # the freed slot is taken again
     assert [w.id for w in registry.workspaces()] == ["w2", "w4"]
     registry.close()
+
+
+def test_instances_adding_workspaces_at_once_never_pass_the_most_together(db_url):
+    """Counted inside the write: eight stores on one database (as eight instances), released
+    together, register exactly the most and are refused the rest."""
+    stores = [open_storage(db_url) for _ in range(8)]
+    start = threading.Barrier(len(stores))
+
+    def add(i: int) -> str:
+        start.wait()
+        try:
+            return "added" if stores[i].add_workspace(Workspace(f"w{i}", 1.0, 1.0), most=3) else "taken"
+        except Conflict:
+            return "refused"
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        outcomes = sorted(pool.map(add, range(len(stores))))
+    assert outcomes == ["added"] * 3 + ["refused"] * 5
+    assert sorted(w.slot for w in stores[0].workspaces()) == [1, 2, 3]
+    for store in stores:
+        store.close()
 
 
 @pytest.mark.parametrize("workspace", ["", "../x", "a" * 49, "a b", "-a", "a_b"])
